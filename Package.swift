@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "RefreshCore",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "RefreshCore", targets: ["RefreshCore"]),
+        .executable(name: "refreshctl", targets: ["refreshctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "RefreshCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "refreshctl",
+            dependencies: [
+                "RefreshCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RefreshCoreTests",
+            dependencies: ["RefreshCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

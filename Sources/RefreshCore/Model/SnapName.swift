@@ -1,0 +1,53 @@
+/// A validated snap name.
+///
+/// snapd's rules: 2–40 characters of lowercase `a`–`z`, digits and hyphens, at least one letter,
+/// no hyphen at either end and never two in a row. A value of this type therefore never holds
+/// `/`, `.` or anything else that could escape a path it is joined into.
+public struct SnapName: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Validates `rawValue`; returns `nil` when it is not a snap name.
+    public init?(_ rawValue: String) {
+        guard SnapName.problem(with: rawValue) == nil else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// Validates `rawValue`.
+    /// - Throws: ``RefreshCoreError`` with code `invalidArgument`, saying what is wrong.
+    public init(validating rawValue: String) throws {
+        if let problem = SnapName.problem(with: rawValue) {
+            throw RefreshCoreError(.invalidArgument, "invalid snap name '\(rawValue)': \(problem)")
+        }
+        self.rawValue = rawValue
+    }
+
+    /// Why `name` is not a valid snap name, or `nil` when it is.
+    public static func problem(with name: String) -> String? {
+        let bytes = Array(name.utf8)
+        guard bytes.count >= 2, bytes.count <= 40 else {
+            return "must be 2 to 40 characters long, is \(name.unicodeScalars.count)"
+        }
+        var hasLetter = false
+        var previous: UInt8 = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): hasLetter = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "-"):
+                if previous == UInt8(ascii: "-") { return "must not contain two hyphens in a row" }
+            default:
+                return "may only contain lowercase letters a-z, digits and hyphens"
+            }
+            previous = byte
+        }
+        if bytes.first == UInt8(ascii: "-") || bytes.last == UInt8(ascii: "-") {
+            return "must not start or end with a hyphen"
+        }
+        if !hasLetter { return "must contain at least one letter" }
+        return nil
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: SnapName, rhs: SnapName) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,162 @@
+/// What a refresh would do: per snap, the target, the outcome, a decision for every process,
+/// and which revisions stay or go. A value; ``RefreshPlan/text()`` and ``RefreshPlan/json()``
+/// print it.
+public struct RefreshPlan: Sendable, Hashable {
+    /// The plan format's version, printed in JSON.
+    public static let formatVersion = 1
+
+    public var snaps: [SnapPlan]
+    /// Sorted, each starting with the snap it is about.
+    public var warnings: [String]
+    /// The time the plan was made for.
+    public var now: Timestamp
+
+    public init(snaps: [SnapPlan], warnings: [String], now: Timestamp) {
+        self.snaps = snaps
+        self.warnings = warnings
+        self.now = now
+    }
+
+    /// DESIGN's exit codes: 1 when some snap cannot be refreshed, else 3 when one is
+    /// postponed, else 0.
+    public var exitCode: Int32 {
+        if snaps.contains(where: { $0.outcome == .error }) { return 1 }
+        if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
+        return 0
+    }
+}
+
+/// The plan for one snap.
+public struct SnapPlan: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable, CaseIterable {
+        case refresh
+        case postponed
+        case upToDate = "up-to-date"
+        case error
+    }
+
+    public var name: SnapName
+    /// The current revision; `nil` when there is none.
+    public var from: Revision?
+    /// The target revision; `nil` when there is none (an error).
+    public var to: Revision?
+    public var outcome: Outcome
+    /// Why the outcome is `error`.
+    public var error: String?
+    /// Sorted by PID: first this snap's own processes, then those that pin it as a base... all
+    /// in PID order.
+    public var processes: [ProcessDecision]
+    /// Revisions that stay, newest first, each with why.
+    public var keep: [KeptRevision]
+    /// Revisions the refresh removes, newest first.
+    public var remove: [Revision]
+    /// When a postponement started and when it runs out.
+    public var postponement: Postponement?
+
+    public init(
+        name: SnapName, from: Revision?, to: Revision?, outcome: Outcome, error: String? = nil,
+        processes: [ProcessDecision] = [], keep: [KeptRevision] = [], remove: [Revision] = [],
+        postponement: Postponement? = nil
+    ) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.outcome = outcome
+        self.error = error
+        self.processes = processes
+        self.keep = keep
+        self.remove = remove
+        self.postponement = postponement
+    }
+
+    /// The decision for `pid`, if the process is in this plan.
+    public func decision(for pid: Int32) -> ProcessDecision? {
+        processes.first { $0.identity.pid == pid }
+    }
+}
+
+/// A revision the plan keeps, and why.
+public struct KeptRevision: Sendable, Hashable {
+    public var revision: Revision
+    public var why: String
+
+    public init(revision: Revision, why: String) {
+        self.revision = revision
+        self.why = why
+    }
+}
+
+/// A postponed refresh's window.
+public struct Postponement: Sendable, Hashable {
+    public var since: Timestamp
+    public var deadline: Timestamp
+
+    public init(since: Timestamp, deadline: Timestamp) {
+        self.since = since
+        self.deadline = deadline
+    }
+}
+
+/// What happens to one process, and why.
+public struct ProcessDecision: Sendable, Hashable {
+    /// One setting of a decision with where it came from.
+    public struct Source: Sendable, Hashable {
+        public var field: String
+        public var source: String
+
+        public init(field: String, source: String) {
+            self.field = field
+            self.source = source
+        }
+    }
+
+    public var identity: ProcessIdentity
+    /// The snap, revision and app the process runs from.
+    public var snap: SnapName
+    public var revision: Revision
+    public var app: AppName?
+    public var hook: AppName?
+    /// For a process of another snap: the revision of the planned snap it pins (as a base).
+    public var pins: Revision?
+    public var action: Action
+    /// Why this action: the policy line, snap.yaml field, `defaults` or built-in.
+    public var reason: String
+    /// Shutdowns and restarts: how, how long, and what then.
+    public var signal: Signal?
+    public var stopCommand: [String]?
+    public var timeout: TimeSpan?
+    public var then: Escalation?
+    /// Postponements: when the postponement runs out.
+    public var deadline: Timestamp?
+    /// Where each of signal, stop-command, timeout, then and max-postpone came from.
+    public var sources: [Source]
+
+    public init(
+        identity: ProcessIdentity, snap: SnapName, revision: Revision, app: AppName?, hook: AppName? = nil,
+        pins: Revision? = nil, action: Action, reason: String, signal: Signal? = nil,
+        stopCommand: [String]? = nil, timeout: TimeSpan? = nil, then: Escalation? = nil,
+        deadline: Timestamp? = nil, sources: [Source] = []
+    ) {
+        self.identity = identity
+        self.snap = snap
+        self.revision = revision
+        self.app = app
+        self.hook = hook
+        self.pins = pins
+        self.action = action
+        self.reason = reason
+        self.signal = signal
+        self.stopCommand = stopCommand
+        self.timeout = timeout
+        self.then = then
+        self.deadline = deadline
+        self.sources = sources
+    }
+
+    /// `vlc.vlc`, `vlc.hook.configure` or just `vlc` when the app is unknown.
+    public var appLabel: String {
+        if let app { return "\(snap).\(app)" }
+        if let hook { return "\(snap).hook.\(hook)" }
+        return "\(snap)"
+    }
+}

@@ -1,0 +1,102 @@
+/// A value read from a policy file, with where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// The settings a rule or `defaults` may give; each is optional and falls back field by field.
+public struct PolicySettings: Sendable, Hashable {
+    public var onRefresh: Located<Action>?
+    public var signal: Located<Signal>?
+    public var stopCommand: Located<[String]>?
+    public var timeout: Located<TimeSpan>?
+    public var then: Located<Escalation>?
+    public var maxPostpone: Located<TimeSpan>?
+
+    public init(
+        onRefresh: Located<Action>? = nil, signal: Located<Signal>? = nil,
+        stopCommand: Located<[String]>? = nil, timeout: Located<TimeSpan>? = nil,
+        then: Located<Escalation>? = nil, maxPostpone: Located<TimeSpan>? = nil
+    ) {
+        self.onRefresh = onRefresh
+        self.signal = signal
+        self.stopCommand = stopCommand
+        self.timeout = timeout
+        self.then = then
+        self.maxPostpone = maxPostpone
+    }
+}
+
+/// One rule of a policy: which snaps (and apps) it is for, and what it sets.
+public struct PolicyRule: Sendable, Hashable {
+    /// 1-based position among the rules, as messages count them.
+    public var number: Int
+    public var snap: Glob
+    public var app: Glob?
+    public var settings: PolicySettings
+    /// Where the rule starts.
+    public var location: SourceLocation
+
+    public init(number: Int, snap: Glob, app: Glob? = nil, settings: PolicySettings, location: SourceLocation) {
+        self.number = number
+        self.snap = snap
+        self.app = app
+        self.settings = settings
+        self.location = location
+    }
+
+    /// `rule 2 (snap: vlc)` or `rule 3 (snap: libvirt, app: libvirtd)`.
+    public var label: String {
+        "rule \(number) (snap: \(snap)\(app.map { ", app: \($0)" } ?? ""))"
+    }
+
+    /// Whether this rule decides for `app` of `snap`. A rule naming an app never matches a
+    /// process whose app is unknown.
+    public func matches(snap name: SnapName, app appName: AppName?) -> Bool {
+        guard snap.matches(name.rawValue) else { return false }
+        guard let app else { return true }
+        guard let appName else { return false }
+        return app.matches(appName.rawValue)
+    }
+}
+
+/// A parsed, validated policy file.
+public struct Policy: Sendable, Hashable {
+    /// Revisions to keep per snap, the current one included, when nothing else holds them.
+    public static let defaultRetain = 2
+
+    /// The file name, as given; it prefixes every reason (`policy.yaml:12: rule 2 ...`).
+    public var file: String
+    public var retain: Int
+    public var defaults: PolicySettings
+    /// Where `defaults:` starts, if the file has it.
+    public var defaultsLocation: SourceLocation?
+    public var rules: [PolicyRule]
+    /// Findings that do not stop the policy from working (shadowed rules).
+    public var warnings: [Diagnostic]
+
+    public init(
+        file: String, retain: Int = Policy.defaultRetain, defaults: PolicySettings = PolicySettings(),
+        defaultsLocation: SourceLocation? = nil, rules: [PolicyRule] = [], warnings: [Diagnostic] = []
+    ) {
+        self.file = file
+        self.retain = retain
+        self.defaults = defaults
+        self.defaultsLocation = defaultsLocation
+        self.rules = rules
+        self.warnings = warnings
+    }
+
+    /// The policy when none is given: no rules, built-in defaults.
+    public static let builtIn = Policy(file: "(built-in)")
+
+    /// The first rule, in file order, that decides for `app` of `snap`.
+    public func rule(for snap: SnapName, app: AppName?) -> PolicyRule? {
+        rules.first { $0.matches(snap: snap, app: app) }
+    }
+}

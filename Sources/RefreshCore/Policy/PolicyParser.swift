@@ -1,0 +1,148 @@
+extension Policy {
+    static let topKeys = ["version", "retain", "defaults", "rules"]
+    static let settingKeys = ["on-refresh", "signal", "stop-command", "timeout", "then", "max-postpone"]
+    static let ruleKeys = ["snap", "app"] + settingKeys
+
+    /// Parses and validates a policy file.
+    /// - Parameters:
+    ///   - text: the file's content.
+    ///   - file: the name to print in diagnostics and reasons.
+    /// - Returns: the policy; its ``warnings`` list rules that an earlier rule shadows.
+    /// - Throws: ``RefreshCoreError`` (`invalidInput`) with every error, sorted by position.
+    public init(parsing text: String, file: String) throws(RefreshCoreError) {
+        var reader = YAMLReader()
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard let root = try YAMLDocument.parse(text, file: file) else {
+            throw .invalidInput([.error(at: start, "policy file is empty; it needs at least 'version: 1'")])
+        }
+        guard let fields = reader.fields(root, what: "the policy file", allowed: Policy.topKeys) else {
+            throw .invalidInput(reader.sortedDiagnostics)
+        }
+        if let node = fields["version"] {
+            if node.integer != 1 {
+                reader.error(node, "unsupported policy version \(node.kindDescription); this refreshctl reads 'version: 1'")
+            }
+        } else {
+            reader.error(root, "the policy file has no 'version'; add 'version: 1' at the top")
+        }
+        var policy = Policy(file: file)
+        if let node = fields["retain"], let retain = reader.integer(node, what: "retain", in: 2...20) {
+            policy.retain = retain
+        }
+        if let node = fields["defaults"], !node.isNull {
+            policy.defaultsLocation = node.location
+            policy.defaults = Policy.settings(node, what: "defaults", allowed: Policy.settingKeys, reader: &reader) ?? PolicySettings()
+        }
+        if let node = fields["rules"], !node.isNull, let items = reader.list(node, what: "rules") {
+            for (index, item) in items.enumerated() {
+                if let rule = Policy.rule(item, number: index + 1, defaults: policy.defaults, reader: &reader) {
+                    policy.rules.append(rule)
+                }
+            }
+        }
+        for (index, rule) in policy.rules.enumerated() {
+            if let twin = policy.rules[..<index].first(where: { $0.snap == rule.snap && $0.app == rule.app }) {
+                reader.error(at: rule.location, "\(rule.label) selects exactly what \(twin.label) at line \(twin.location.line) selects, so it is ambiguous which the author meant; merge the two rules into one")
+            }
+        }
+        if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
+        policy.warnings = policy.shadowingWarnings()
+        self = policy
+    }
+
+    private static func rule(_ node: YAMLNode, number: Int, defaults: PolicySettings, reader: inout YAMLReader) -> PolicyRule? {
+        let what = "rule \(number)"
+        guard let fields = reader.fields(node, what: what, allowed: ruleKeys) else { return nil }
+        var snap: Glob?
+        if let snapNode = fields["snap"] {
+            snap = glob(snapNode, subject: .snap, reader: &reader)
+        } else {
+            reader.error(node, "\(what) has no 'snap'; every rule needs a snap name or pattern, such as snap: \"*\"")
+        }
+        let app = fields["app"].flatMap { glob($0, subject: .app, reader: &reader) }
+        guard let settings = settings(node, what: what, allowed: ruleKeys, reader: &reader, fields: fields) else { return nil }
+        if let maxPostpone = settings.maxPostpone, settings.onRefresh == nil,
+            defaults.onRefresh?.value != .postpone {
+            reader.error(at: maxPostpone.location, "max-postpone in \(what), whose action is not postpone; add 'on-refresh: postpone' or remove max-postpone")
+        }
+        guard let snap else { return nil }
+        return PolicyRule(number: number, snap: snap, app: app, settings: settings, location: node.location)
+    }
+
+    private static func glob(_ node: YAMLNode, subject: Glob.Subject, reader: inout YAMLReader) -> Glob? {
+        let what = subject == .snap ? "snap" : "app"
+        guard let text = reader.string(node, what: "\(what) pattern") else { return nil }
+        switch Glob.compile(text, for: subject) {
+        case .success(let glob): return glob
+        case .failure(let failure):
+            reader.error(node, failure.message)
+            return nil
+        }
+    }
+
+    /// Reads the settings of a rule or of `defaults`, and the combinations that mean nothing.
+    private static func settings(
+        _ node: YAMLNode, what: String, allowed: [String], reader: inout YAMLReader,
+        fields given: [String: YAMLNode]? = nil
+    ) -> PolicySettings? {
+        guard let fields = given ?? reader.fields(node, what: what, allowed: allowed) else { return nil }
+        var settings = PolicySettings()
+        if let node = fields["on-refresh"],
+            let action = reader.choice(node, what: "action", Action.allCases.map { ($0.rawValue, $0) }) {
+            settings.onRefresh = Located(action, at: node.location)
+        }
+        if let node = fields["signal"],
+            let signal = reader.choice(node, what: "signal", Signal.allCases.map { ($0.rawValue, $0) }) {
+            settings.signal = Located(signal, at: node.location)
+        }
+        if let node = fields["stop-command"], let items = reader.list(node, what: "stop-command (a command and its arguments)") {
+            let words = items.compactMap { reader.string($0, what: "stop-command word") }
+            if items.isEmpty {
+                reader.error(node, "stop-command is empty; give the command and its arguments, such as [\"/snap/my-db/current/bin/db-ctl\", \"shutdown\"]")
+            } else if words.count == items.count {
+                if !words[0].hasPrefix("/") {
+                    reader.error(items[0], "stop-command must start with an absolute path, not '\(words[0])'")
+                } else {
+                    settings.stopCommand = Located(words, at: node.location)
+                }
+            }
+        }
+        if let node = fields["timeout"], let span = reader.duration(node, what: "timeout", syntax: .policy) {
+            settings.timeout = Located(span, at: node.location)
+        }
+        if let node = fields["max-postpone"], let span = reader.duration(node, what: "max-postpone", syntax: .policy) {
+            settings.maxPostpone = Located(span, at: node.location)
+        }
+        if let node = fields["then"] {
+            if node.scalar == "postpone" {
+                reader.error(node, "'then: postpone' would postpone forever; after a postponement or a timeout choose one of: kill, leave-running, abort, shutdown, restart")
+            } else if let escalation = reader.choice(node, what: "escalation ('then')", Escalation.allCases.map { ($0.rawValue, $0) }) {
+                settings.then = Located(escalation, at: node.location)
+            }
+        }
+        if let action = settings.onRefresh?.value {
+            let allowedThen = Escalation.allowed(after: action)
+            if let then = settings.then {
+                if allowedThen.isEmpty {
+                    reader.error(at: then.location, "'then' means nothing with 'on-refresh: \(action)', which never waits; remove it")
+                } else if !allowedThen.contains(then.value) {
+                    reader.error(at: then.location, "'then: \(then.value)' cannot follow '\(action)'; expected one of: \(allowedThen.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
+            if action == .kill || action == .leaveRunning {
+                for (key, location) in [("signal", settings.signal?.location), ("stop-command", settings.stopCommand?.location), ("timeout", settings.timeout?.location)] {
+                    if let location {
+                        reader.error(at: location, "'\(key)' means nothing with 'on-refresh: \(action)', which stops nothing gracefully; remove it or use 'on-refresh: shutdown'")
+                    }
+                }
+            }
+            if let maxPostpone = settings.maxPostpone, action != .postpone {
+                reader.error(at: maxPostpone.location, "max-postpone in \(what), whose action is '\(action)', not postpone; remove it or use 'on-refresh: postpone'")
+            }
+        }
+        if let signal = settings.signal, settings.stopCommand != nil {
+            reader.error(at: signal.location, "both 'signal' and 'stop-command' in \(what); a shutdown uses one of them: remove one")
+        }
+        return settings
+    }
+}

@@ -1,0 +1,227 @@
+extension Scenario {
+    static let topKeys = ["version", "now", "snaps", "processes", "refresh", "policy", "expect", "cases"]
+    static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since"]
+    static let processKeys = ["pid", "start-time", "snap", "revision", "app", "pins", "exe", "maps", "cwd", "cgroup"]
+
+    /// Parses and validates a scenario file; processes given as evidence are bound through
+    /// ``BindingInference`` exactly as on a live host.
+    /// - Throws: ``RefreshCoreError`` (`invalidInput`) with every error, sorted by position.
+    public init(parsing text: String, file: String) throws(RefreshCoreError) {
+        var reader = YAMLReader()
+        guard let root = try YAMLDocument.parse(text, file: file) else {
+            throw .invalidInput([.error(at: SourceLocation(file: file, line: 1, column: 1), "scenario file is empty; it needs at least 'version: 1' and 'snaps:'")])
+        }
+        guard let fields = reader.fields(root, what: "the scenario file", allowed: Scenario.topKeys) else {
+            throw .invalidInput(reader.sortedDiagnostics)
+        }
+        if let node = fields["version"] {
+            if node.integer != 1 {
+                reader.error(node, "unsupported scenario version \(node.kindDescription); this refreshctl reads 'version: 1'")
+            }
+        } else {
+            reader.error(root, "the scenario file has no 'version'; add 'version: 1' at the top")
+        }
+        let now = fields["now"].flatMap { reader.timestamp($0, what: "now") }
+        var snaps: [Snap] = []
+        if let node = fields["snaps"] {
+            for item in reader.list(node, what: "snaps") ?? [] {
+                guard let snap = Scenario.snap(item, reader: &reader) else { continue }
+                if snaps.contains(where: { $0.name == snap.name }) {
+                    reader.error(item["name"] ?? item, "snap '\(snap.name)' is listed twice; list each snap once")
+                } else {
+                    snaps.append(snap)
+                }
+            }
+        } else {
+            reader.error(root, "the scenario file has no 'snaps'; list the host's snaps under 'snaps:'")
+        }
+        var byName: [SnapName: Snap] = [:]
+        for snap in snaps { byName[snap.name] = snap }
+        let inference = BindingInference(snaps: byName)
+        var processes: [RunningProcess] = []
+        var pids: [Int32: SourceLocation] = [:]
+        if let node = fields["processes"], !node.isNull {
+            for item in reader.list(node, what: "processes") ?? [] {
+                guard let process = Scenario.process(item, snaps: byName, inference: inference, reader: &reader) else { continue }
+                if let first = pids[process.pid] {
+                    reader.error(item["pid"] ?? item, "pid \(process.pid) is listed twice (first at line \(first.line)); give each process its own pid")
+                    continue
+                }
+                pids[process.pid] = item.location
+                if process.binding == nil {
+                    reader.warning(at: item.location, "process \(process.pid) runs from no snap revision this scenario knows; it is ignored")
+                }
+                processes.append(process)
+            }
+        }
+        var refresh: RefreshRequest?
+        if let node = fields["refresh"] {
+            refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
+        }
+        let policyPath = fields["policy"].flatMap { reader.string($0, what: "policy path") }
+        if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
+        self.init(
+            file: file, state: SystemState(snaps: snaps, processes: processes), now: now,
+            refresh: refresh, policyPath: policyPath, expect: fields["expect"], cases: fields["cases"],
+            warnings: reader.sortedDiagnostics)
+    }
+
+    private static func snap(_ node: YAMLNode, reader: inout YAMLReader) -> Snap? {
+        guard let fields = reader.fields(node, what: "a snap", allowed: snapKeys) else { return nil }
+        guard let nameNode = fields["name"] else {
+            reader.error(node, "a snap has no 'name'; add name: followed by the snap's name")
+            return nil
+        }
+        guard let name = reader.snapName(nameNode, what: "snap name") else { return nil }
+        var info = SnapInfo(name: name)
+        info.version = fields["version"].flatMap { $0.isNull ? nil : $0.scalar }
+        if let typeNode = fields["type"] {
+            info.type = reader.choice(typeNode, what: "snap type", SnapType.allCases.map { ($0.rawValue, $0) }) ?? .app
+        }
+        info.base = fields["base"].flatMap { reader.snapName($0, what: "base snap name") }
+        if let appsNode = fields["apps"], !appsNode.isNull {
+            for entry in reader.entries(appsNode, what: "apps of snap '\(name)'") ?? [] {
+                guard let appName = reader.appName(entry.keyNode, what: "app name") else { continue }
+                if let app = SnapYAML.parseApp(appName, entry.value, reader: &reader, strict: true) {
+                    info.apps[appName] = app
+                }
+            }
+        }
+        var revisions: [Revision] = []
+        if let revisionsNode = fields["revisions"] {
+            for item in reader.list(revisionsNode, what: "revisions of snap '\(name)'") ?? [] {
+                guard let revision = reader.revision(item, what: "revision") else { continue }
+                if revisions.contains(revision) {
+                    reader.error(item, "revision \(revision) of snap '\(name)' is listed twice")
+                } else {
+                    revisions.append(revision)
+                }
+            }
+        }
+        var current: Revision?
+        if let currentNode = fields["current"] {
+            current = reader.revision(currentNode, what: "current revision")
+            if let current, fields["revisions"] != nil, !revisions.contains(current) {
+                reader.error(currentNode, "current revision \(current) of snap '\(name)' is not among its revisions (\(revisions.map(\.description).joined(separator: ", "))); add it to 'revisions'")
+            }
+            if let current, fields["revisions"] == nil { revisions = [current] }
+        } else {
+            reader.error(node, "snap '\(name)' has no 'current'; add current: followed by the revision 'current' points at")
+        }
+        let postponedSince = fields["postponed-since"].flatMap { reader.timestamp($0, what: "postponed-since") }
+        return Snap(
+            name: name, current: current,
+            revisions: revisions.map { InstalledRevision(revision: $0, info: info) },
+            postponedSince: postponedSince)
+    }
+
+    private static func process(
+        _ node: YAMLNode, snaps: [SnapName: Snap], inference: BindingInference, reader: inout YAMLReader
+    ) -> RunningProcess? {
+        guard let fields = reader.fields(node, what: "a process", allowed: processKeys) else { return nil }
+        guard let pidNode = fields["pid"] else {
+            reader.error(node, "a process has no 'pid'; add pid: followed by its process ID")
+            return nil
+        }
+        guard let pid = reader.integer(pidNode, what: "pid", in: 1...4_194_304) else { return nil }
+        var identity = ProcessIdentity(pid: Int32(pid))
+        if let startNode = fields["start-time"] {
+            if let ticks = startNode.integer, ticks >= 0 {
+                identity.startTime = UInt64(ticks)
+            } else {
+                reader.error(startNode, "expected start-time as clock ticks since boot (a whole number), found \(startNode.kindDescription)")
+            }
+        }
+        let bindingKeys = ["snap", "revision", "app", "pins"].filter { fields[$0] != nil }
+        let evidenceKeys = ["exe", "maps", "cwd", "cgroup"].filter { fields[$0] != nil }
+        if !bindingKeys.isEmpty, !evidenceKeys.isEmpty {
+            reader.error(fields[evidenceKeys[0]]!, "process \(pid) gives both a binding (\(bindingKeys.joined(separator: ", "))) and evidence (\(evidenceKeys.joined(separator: ", "))); give one or the other")
+            return nil
+        }
+        if bindingKeys.isEmpty, evidenceKeys.isEmpty {
+            reader.error(node, "process \(pid) says nothing about where it runs from; give snap and revision (and app), or evidence: exe, maps, cwd, cgroup")
+            return nil
+        }
+        if !evidenceKeys.isEmpty {
+            var evidence = ProcessEvidence()
+            evidence.exe = fields["exe"].flatMap { reader.string($0, what: "exe") }
+            evidence.cwd = fields["cwd"].flatMap { reader.string($0, what: "cwd") }
+            if let mapsNode = fields["maps"] {
+                evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.string($0, what: "mapped path") }
+            }
+            if let cgroupNode = fields["cgroup"] {
+                if case .sequence(let items) = cgroupNode.kind {
+                    evidence.cgroups = items.compactMap { reader.string($0, what: "cgroup") }
+                } else if let line = reader.string(cgroupNode, what: "cgroup") {
+                    evidence.cgroups = [line]
+                }
+            }
+            return RunningProcess(identity: identity, evidence: evidence, binding: inference.infer(evidence))
+        }
+        guard let snapNode = fields["snap"], let revisionNode = fields["revision"] else {
+            reader.error(node, "process \(pid) needs both 'snap' and 'revision' to be bound")
+            return nil
+        }
+        guard let snapName = reader.snapName(snapNode, what: "snap name"),
+            let revision = reader.revision(revisionNode, what: "revision")
+        else { return nil }
+        guard let snap = knownRevision(snapName, revision, snapNode, revisionNode, snaps, &reader) else { return nil }
+        var binding = Binding(snap: snapName, revision: revision, evidence: ["scenario binding"])
+        if let appNode = fields["app"], let app = reader.appName(appNode, what: "app name") {
+            let apps = snap.info(for: revision)?.apps.keys.sorted() ?? []
+            if apps.contains(app) {
+                binding.app = app
+            } else {
+                reader.error(appNode, "snap '\(snapName)' has no app '\(app)'; its apps are: \(apps.isEmpty ? "(none listed)" : apps.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let pinsNode = fields["pins"] {
+            var pins: [SnapRevision] = []
+            for entry in reader.entries(pinsNode, what: "pins (snap: revision)") ?? [] {
+                guard let pinSnap = reader.snapName(entry.keyNode, what: "pinned snap name"),
+                    let pinRevision = reader.revision(entry.value, what: "pinned revision"),
+                    knownRevision(pinSnap, pinRevision, entry.keyNode, entry.value, snaps, &reader) != nil
+                else { continue }
+                pins.append(SnapRevision(pinSnap, pinRevision))
+            }
+            binding.pins = pins.sorted()
+        }
+        return RunningProcess(identity: identity, binding: binding)
+    }
+
+    private static func knownRevision(
+        _ name: SnapName, _ revision: Revision, _ snapNode: YAMLNode, _ revisionNode: YAMLNode,
+        _ snaps: [SnapName: Snap], _ reader: inout YAMLReader
+    ) -> Snap? {
+        guard let snap = snaps[name] else {
+            reader.error(snapNode, "snap '\(name)' is not in this scenario's 'snaps'; add it there or fix the name")
+            return nil
+        }
+        guard snap.isInstalled(revision) else {
+            reader.error(revisionNode, "snap '\(name)' has no revision \(revision); its revisions are: \(snap.revisions.map(\.revision.description).joined(separator: ", "))")
+            return nil
+        }
+        return snap
+    }
+
+    private static func refresh(_ node: YAMLNode, snaps: [SnapName: Snap], reader: inout YAMLReader) -> RefreshRequest? {
+        let items = node.scalar != nil && !node.isNull ? [node] : (reader.list(node, what: "refresh (NAME or NAME=REV)") ?? [])
+        var request = RefreshRequest([])
+        for item in items {
+            guard let text = reader.string(item, what: "refresh entry") else { continue }
+            switch RefreshRequest.Item.parse(text) {
+            case .failure(let failure):
+                reader.error(item, failure.message)
+            case .success(let parsed):
+                if request.items.contains(where: { $0.snap == parsed.snap }) {
+                    reader.error(item, "snap '\(parsed.snap)' is named twice in 'refresh'; name each snap once")
+                } else if snaps[parsed.snap] == nil {
+                    reader.error(item, "snap '\(parsed.snap)' in 'refresh' is not in this scenario's 'snaps'")
+                } else {
+                    request.items.append(parsed)
+                }
+            }
+        }
+        return request
+    }
+}

@@ -14,8 +14,12 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "CRefreshSys",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        .target(
             name: "RefreshCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CRefreshSys", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "refreshctl",

@@ -11,8 +11,14 @@ struct Plan: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A scenario file describing the host to plan for.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A scenario file describing the host to plan for (default: the live host under --root).", valueName: "FILE"))
     var scenario: String?
+
+    @Option(name: .long, help: ArgumentHelp("The live host's root, when there is no --scenario.", valueName: "DIR"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("Plan as of this time (RFC 3339; default: the scenario's 'now:', else the clock).", valueName: "TIME"))
+    var now: String?
 
     @Option(name: .long, help: ArgumentHelp("The policy file (default: built-in defaults only).", valueName: "FILE"))
     var policy: String?
@@ -23,24 +29,48 @@ struct Plan: ParsableCommand {
     @Argument(help: ArgumentHelp("Snaps to refresh (default: the scenario's 'refresh:').", valueName: "NAME[=REV]"))
     var snaps: [String] = []
 
-    func run() throws {
-        guard let scenarioPath = scenario else {
-            throw ValidationError("planning on the live host is not available yet; give --scenario FILE")
+    func validate() throws {
+        if scenario != nil, root != nil {
+            throw ValidationError("give either --scenario FILE or --root DIR, not both")
         }
+    }
+
+    /// Parses `--now`.
+    static func timestamp(_ text: String) throws(RefreshCoreError) -> Timestamp {
+        guard let time = Timestamp(rfc3339: text) else {
+            throw RefreshCoreError(.invalidArgument, "invalid time '\(text)'; expected RFC 3339 such as 2026-11-27T12:00:00Z")
+        }
+        return time
+    }
+
+    func run() throws {
         do {
-            let policy = try policy.map { path throws(RefreshCoreError) in try Policy(contentsOf: path) } ?? .builtIn
-            let scenario = try Scenario(contentsOf: scenarioPath)
-            for warning in policy.warnings + scenario.warnings { Output.error(warning.description) }
-            let request: RefreshRequest
-            if !snaps.isEmpty {
-                request = try RefreshRequest(parsing: snaps)
-            } else if let fromFile = scenario.refresh {
-                request = fromFile
+            var policy = Policy.builtIn
+            if let path = self.policy { policy = try Policy(contentsOf: path) }
+            for warning in policy.warnings { Output.error(warning.description) }
+            var fixedNow: Timestamp?
+            if let now { fixedNow = try Plan.timestamp(now) }
+            let state: SystemState
+            var request = try snaps.isEmpty ? nil : RefreshRequest(parsing: snaps)
+            var planTime = fixedNow
+            if let scenarioPath = scenario {
+                let scenario = try Scenario(contentsOf: scenarioPath)
+                for warning in scenario.warnings { Output.error(warning.description) }
+                state = scenario.state
+                request = request ?? scenario.refresh
+                planTime = planTime ?? scenario.now
+                if request == nil {
+                    throw RefreshCoreError(.invalidArgument, "nothing to refresh: name snaps on the command line (NAME or NAME=REV) or add 'refresh:' to \(scenarioPath)")
+                }
             } else {
-                throw RefreshCoreError(.invalidArgument, "nothing to refresh: name snaps on the command line (NAME or NAME=REV) or add 'refresh:' to \(scenarioPath)")
+                guard request != nil else {
+                    throw RefreshCoreError(.invalidArgument, "nothing to refresh: name the snaps to plan for (NAME or NAME=REV)")
+                }
+                let host = HostReader(root: root ?? "/").read()
+                for notice in host.notices { Output.error(notice) }
+                state = host.state
             }
-            let plan = Planner.plan(
-                state: scenario.state, request: request, policy: policy, now: scenario.now ?? SystemClock.now())
+            let plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
             print(format == .json ? plan.json() : plan.text(), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {

@@ -17,7 +17,7 @@ struct Refreshctl: ParsableCommand {
             2 bad usage or bad input; 3 postponed; 4 another refresh holds the lock.
             """,
         version: RefreshCoreVersion.current,
-        subcommands: [Plan.self, Check.self]
+        subcommands: [Plan.self, Status.self, Ps.self, Snapshot.self, Check.self]
     )
 
     static func main() {

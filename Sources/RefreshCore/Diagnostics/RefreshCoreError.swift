@@ -12,8 +12,12 @@ public struct RefreshCoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidInput = Code("invalid input")
         /// A command-line argument is malformed (exit code 2).
         public static let invalidArgument = Code("invalid argument")
-        /// A file could not be read.
+        /// A file could not be read or written, or a system call failed.
         public static let io = Code("i/o")
+        /// A revision is still in use (a mount is busy); it stays.
+        public static let inUse = Code("in use")
+        /// The host is not as the operation needs it (a path is a symlink, an image is missing).
+        public static let unsafeHost = Code("unsafe host")
 
         public var description: String { name }
     }

@@ -13,6 +13,7 @@ public struct BindingInference: Sendable {
     private let snaps: [SnapName: Snap]
     private let bases: Set<SnapName>
     private let prefix: String
+    private let imagePrefix: String
 
     /// - Parameters:
     ///   - snaps: the host's snaps, for metadata and `current`.
@@ -29,6 +30,7 @@ public struct BindingInference: Sendable {
         var trimmed = root
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.prefix = trimmed + "/snap/"
+        self.imagePrefix = trimmed + "/var/lib/snapd/snaps/"
     }
 
     private struct Touch {
@@ -50,6 +52,9 @@ public struct BindingInference: Sendable {
         if let exe = evidence.exe { touch(exe, "exe") }
         for path in evidence.maps { touch(path, "maps") }
         if let cwd = evidence.cwd { touch(cwd, "cwd") }
+        if let image = evidence.rootImage, let snapRevision = SnapPath.imageRevision(image, under: imagePrefix) {
+            touches.append(Touch(snapRevision: snapRevision, inner: "", source: "root image", path: image))
+        }
         let unit = evidence.cgroups.lazy.compactMap(SnapPath.unit(inCgroup:)).first
 
         guard let snap = unit?.snap ?? owner(of: touches) else { return nil }

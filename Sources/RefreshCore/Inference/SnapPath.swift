@@ -22,6 +22,18 @@ enum SnapPath {
         return (name, revision, inner)
     }
 
+    /// `ROOT/var/lib/snapd/snaps/core22_100.snap` → core22=100.
+    static func imageRevision(_ path: String, under prefix: String) -> SnapRevision? {
+        let path = strippingDeleted(path)
+        guard path.hasPrefix(prefix), path.hasSuffix(".snap") else { return nil }
+        let file = path.dropFirst(prefix.count).dropLast(5)
+        guard !file.contains("/"), let underscore = file.lastIndex(of: "_"),
+            let name = SnapName(String(file[..<underscore])),
+            let revision = Revision(String(file[file.index(after: underscore)...]))
+        else { return nil }
+        return SnapRevision(name, revision)
+    }
+
     /// A snap unit named in a cgroup: which snap, and the app or hook.
     struct Unit: Hashable {
         var snap: SnapName

@@ -27,15 +27,20 @@ public struct ProcessEvidence: Sendable, Hashable {
     public var cwd: String?
     /// `/proc/PID/cgroup` lines or just their paths.
     public var cgroups: [String]
+    /// For a process in a mount namespace of its own (as snap-confine makes them): the squashfs
+    /// image mounted as its `/` (`ROOT/var/lib/snapd/snaps/core22_100.snap`), since the base's
+    /// files do not show under `/snap/` there.
+    public var rootImage: String?
 
-    public init(exe: String? = nil, maps: [String] = [], cwd: String? = nil, cgroups: [String] = []) {
+    public init(exe: String? = nil, maps: [String] = [], cwd: String? = nil, cgroups: [String] = [], rootImage: String? = nil) {
         self.exe = exe
         self.maps = maps
         self.cwd = cwd
         self.cgroups = cgroups
+        self.rootImage = rootImage
     }
 
-    public var isEmpty: Bool { exe == nil && maps.isEmpty && cwd == nil && cgroups.isEmpty }
+    public var isEmpty: Bool { exe == nil && maps.isEmpty && cwd == nil && cgroups.isEmpty && rootImage == nil }
 }
 
 /// A revision of some snap, as a pair.

@@ -14,7 +14,7 @@ public struct SnapName: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// Validates `rawValue`.
     /// - Throws: ``RefreshCoreError`` with code `invalidArgument`, saying what is wrong.
-    public init(validating rawValue: String) throws {
+    public init(validating rawValue: String) throws(RefreshCoreError) {
         if let problem = SnapName.problem(with: rawValue) {
             throw RefreshCoreError(.invalidArgument, "invalid snap name '\(rawValue)': \(problem)")
         }

@@ -1,7 +1,7 @@
 extension Scenario {
     static let topKeys = ["version", "now", "snaps", "processes", "refresh", "policy", "expect", "cases"]
     static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since"]
-    static let processKeys = ["pid", "start-time", "snap", "revision", "app", "pins", "exe", "maps", "cwd", "cgroup"]
+    static let processKeys = ["pid", "start-time", "snap", "revision", "app", "pins", "exe", "maps", "cwd", "cgroup", "root-image"]
 
     /// Parses and validates a scenario file; processes given as evidence are bound through
     /// ``BindingInference`` exactly as on a live host.
@@ -133,7 +133,7 @@ extension Scenario {
             }
         }
         let bindingKeys = ["snap", "revision", "app", "pins"].filter { fields[$0] != nil }
-        let evidenceKeys = ["exe", "maps", "cwd", "cgroup"].filter { fields[$0] != nil }
+        let evidenceKeys = ["exe", "maps", "cwd", "cgroup", "root-image"].filter { fields[$0] != nil }
         if !bindingKeys.isEmpty, !evidenceKeys.isEmpty {
             reader.error(fields[evidenceKeys[0]]!, "process \(pid) gives both a binding (\(bindingKeys.joined(separator: ", "))) and evidence (\(evidenceKeys.joined(separator: ", "))); give one or the other")
             return nil
@@ -146,6 +146,7 @@ extension Scenario {
             var evidence = ProcessEvidence()
             evidence.exe = fields["exe"].flatMap { reader.string($0, what: "exe") }
             evidence.cwd = fields["cwd"].flatMap { reader.string($0, what: "cwd") }
+            evidence.rootImage = fields["root-image"].flatMap { reader.string($0, what: "root-image") }
             if let mapsNode = fields["maps"] {
                 evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.string($0, what: "mapped path") }
             }

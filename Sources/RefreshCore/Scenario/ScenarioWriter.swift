@@ -1,0 +1,97 @@
+/// Writes a host as a scenario file (DESIGN.md's format) that `plan --scenario` and
+/// `refreshctl test` read back: `refreshctl snapshot`. Pure and deterministic.
+///
+/// Processes are written as their evidence, with paths made relative to the host's root, so
+/// the scenario binds them through the same inference as the live host did. A scenario has one
+/// set of app metadata per snap: the current revision's is written.
+public enum ScenarioWriter {
+    /// - Parameters:
+    ///   - state: the host's snaps and bound processes.
+    ///   - root: the host root the evidence paths lie under.
+    ///   - now: the time of the snapshot, written as `now:`.
+    ///   - names: only these snaps (and the processes that run from or pin them); all when empty.
+    public static func write(_ state: SystemState, root: String, now: Timestamp, names: [SnapName] = []) -> String {
+        let layout = HostLayout(root: root)
+        var out = "# Written by refreshctl snapshot \(RefreshCoreVersion.current)\nversion: 1\nnow: \(now)\nsnaps:\n"
+        var written = Set<SnapName>()
+        var wanted = Set(names)
+        // A selected snap's base comes along, so its pins still bind.
+        for name in names { if let base = state.snaps[name]?.info()?.base { wanted.insert(base) } }
+        for name in state.snapNames where wanted.isEmpty || wanted.contains(name) {
+            let snap = state.snaps[name]!
+            guard let current = snap.current, let info = snap.info() else {
+                out += "  # \(name) is left out: it has no current revision\n"
+                continue
+            }
+            written.insert(name)
+            out += "  - name: \(name)\n"
+            if let version = info.version { out += "    version: \(quoted(version))\n" }
+            if info.type != .app { out += "    type: \(info.type.rawValue)\n" }
+            if let base = info.base { out += "    base: \(base)\n" }
+            out += "    current: \(quoted(current.description))\n"
+            out += "    revisions: [\(snap.revisions.map { quoted($0.revision.description) }.joined(separator: ", "))]\n"
+            if let since = snap.postponedSince { out += "    postponed-since: \(since)\n" }
+            if !info.apps.isEmpty {
+                out += "    apps:\n"
+                for app in info.apps.values.sorted(by: { $0.name < $1.name }) {
+                    var fields: [String] = []
+                    if let command = app.command { fields.append("command: \(quoted(command))") }
+                    if let daemon = app.daemon { fields.append("daemon: \(daemon.rawValue)") }
+                    if let mode = app.refreshMode { fields.append("refresh-mode: \(mode.rawValue)") }
+                    if let mode = app.stopMode { fields.append("stop-mode: \(mode)") }
+                    if let timeout = app.stopTimeout { fields.append("stop-timeout: \(timeout)") }
+                    if let command = app.stopCommand { fields.append("stop-command: \(quoted(command))") }
+                    out += "      \(app.name): {\(fields.joined(separator: ", "))}\n"
+                }
+            }
+        }
+        let processes = state.processes.filter { process in
+            guard let binding = process.binding, written.contains(binding.snap) else { return false }
+            return wanted.isEmpty || wanted.contains(binding.snap) || binding.pins.contains { names.contains($0.snap) }
+        }
+        if processes.isEmpty {
+            out += "processes: []\n"
+            return out
+        }
+        out += "processes:\n"
+        let snapPrefix = layout.root + "/snap/"
+        let imagePrefix = layout.root + "/var/lib/snapd/snaps/"
+        func relative(_ path: String) -> String {
+            for prefix in [snapPrefix, imagePrefix] where !layout.root.isEmpty && path.hasPrefix(prefix) {
+                return String(path.dropFirst(layout.root.count))
+            }
+            return path
+        }
+        for process in processes {
+            let evidence = process.evidence
+            out += "  - pid: \(process.pid)\n"
+            if let start = process.identity.startTime { out += "    start-time: \(start)\n" }
+            if evidence.isEmpty, let binding = process.binding {
+                // No evidence (a state built in code): write the binding.
+                out += "    snap: \(binding.snap)\n    revision: \(quoted(binding.revision.description))\n"
+                if let app = binding.app { out += "    app: \(app)\n" }
+                let pins = binding.pins.filter { $0.snap != binding.snap && written.contains($0.snap) }
+                if !pins.isEmpty {
+                    out += "    pins: {\(pins.map { "\($0.snap): \(quoted($0.revision.description))" }.joined(separator: ", "))}\n"
+                }
+                continue
+            }
+            if let exe = evidence.exe { out += "    exe: \(quoted(relative(exe)))\n" }
+            if !evidence.maps.isEmpty {
+                out += "    maps:\n" + evidence.maps.map { "      - \(quoted(relative($0)))\n" }.joined()
+            }
+            if let cwd = evidence.cwd, cwd.hasPrefix(snapPrefix) { out += "    cwd: \(quoted(relative(cwd)))\n" }
+            let cgroups = evidence.cgroups.filter { SnapPath.unit(inCgroup: $0) != nil }
+            if !cgroups.isEmpty {
+                out += "    cgroup:\n" + cgroups.map { "      - \(quoted($0))\n" }.joined()
+            }
+            if let image = evidence.rootImage { out += "    root-image: \(quoted(relative(image)))\n" }
+        }
+        return out
+    }
+
+    /// A double-quoted YAML scalar (JSON escapes are valid YAML escapes).
+    static func quoted(_ text: String) -> String {
+        JSONValue.string(text).serialized()
+    }
+}

@@ -1,0 +1,153 @@
+/// The state of every revision on a host: what `refreshctl status` prints. Pure: computed
+/// from a ``SystemState`` and the store's listing.
+public struct HostStatus: Sendable, Hashable {
+    /// What a revision is right now.
+    public enum State: String, Sendable, Hashable, CaseIterable {
+        case current
+        /// Newer than current, waiting for a refresh.
+        case staged
+        /// Processes of this snap run from it.
+        case inUse = "in-use"
+        /// Processes of other snaps pin it as their base.
+        case pinned
+        /// Kept by `retain`.
+        case retained
+        /// Nothing holds it: `gc` may remove it.
+        case collectable
+    }
+
+    public struct RevisionStatus: Sendable, Hashable {
+        public var revision: Revision
+        public var states: [State]
+        /// PIDs of this snap's processes that run from it.
+        public var processes: [Int32]
+        /// The apps those processes run (known ones), sorted.
+        public var apps: [String]
+        /// PIDs of other snaps' processes that pin it.
+        public var pinnedBy: [Int32]
+        public var mounted: Bool
+        public var hasData: Bool
+    }
+
+    public struct SnapStatus: Sendable, Hashable {
+        public var name: SnapName
+        public var type: SnapType
+        public var current: Revision?
+        /// Newest first.
+        public var revisions: [RevisionStatus]
+    }
+
+    public var snaps: [SnapStatus]
+    public var problems: [String]
+    public var retain: Int
+
+    /// - Parameters:
+    ///   - names: only these snaps; all when empty.
+    ///   - retain: revisions kept per snap, the current one included.
+    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = []) {
+        self.retain = retain
+        self.problems = listing.problems
+        var users: [SnapRevision: [Int32]] = [:]
+        var apps: [SnapRevision: Set<String>] = [:]
+        var pinners: [SnapRevision: [Int32]] = [:]
+        for process in state.processes {
+            guard let binding = process.binding else { continue }
+            let own = SnapRevision(binding.snap, binding.revision)
+            users[own, default: []].append(process.pid)
+            if let app = binding.app { apps[own, default: []].insert(app.rawValue) }
+            if let hook = binding.hook { apps[own, default: []].insert("hook.\(hook)") }
+            for pin in binding.pins {
+                if pin.snap == binding.snap {
+                    users[pin, default: []].append(process.pid)
+                } else {
+                    pinners[pin, default: []].append(process.pid)
+                }
+            }
+        }
+        snaps = state.snapNames.filter { names.isEmpty || names.contains($0) }.map { name in
+            let snap = state.snaps[name]!
+            var retained = 0
+            var revisions: [RevisionStatus] = []
+            for installed in snap.revisions.reversed() {
+                let key = SnapRevision(name, installed.revision)
+                var states: [State] = []
+                let isCurrent = installed.revision == snap.current
+                let isStaged = snap.current.map { installed.revision > $0 } ?? false
+                if isCurrent { states.append(.current) }
+                if isStaged { states.append(.staged) }
+                if users[key] != nil { states.append(.inUse) }
+                if pinners[key] != nil { states.append(.pinned) }
+                if isCurrent || (!isStaged && retained < retain) {
+                    retained += 1
+                    if !isCurrent { states.append(.retained) }
+                }
+                if states.isEmpty { states.append(.collectable) }
+                revisions.append(RevisionStatus(
+                    revision: installed.revision, states: states, processes: users[key] ?? [],
+                    apps: (apps[key] ?? []).sorted(), pinnedBy: pinners[key] ?? [],
+                    mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key)))
+            }
+            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions)
+        }
+    }
+
+    public func text() -> String {
+        var lines: [String] = []
+        for snap in snaps {
+            if !lines.isEmpty { lines.append("") }
+            lines.append("\(snap.name)\(snap.type == .app ? "" : " (\(snap.type.rawValue))")")
+            for revision in snap.revisions {
+                var parts: [String] = []
+                for state in revision.states {
+                    switch state {
+                    case .inUse:
+                        let count = revision.processes.count == 1 ? "1 process" : "\(revision.processes.count) processes"
+                        parts.append("in use by \(count)" + (revision.apps.isEmpty ? "" : " (\(revision.apps.joined(separator: ", ")))"))
+                    case .pinned:
+                        let count = revision.pinnedBy.count == 1 ? "1 process" : "\(revision.pinnedBy.count) processes"
+                        parts.append("pinned as a base by \(count)")
+                    case .retained: parts.append("retained (retain: \(retain))")
+                    default: parts.append(state.rawValue)
+                    }
+                }
+                parts.append(revision.mounted ? "mounted" : "not mounted")
+                let label = "  \(revision.revision)"
+                lines.append(label.padding(toLength: max(label.count + 2, 10), withPad: " ", startingAt: 0) + parts.joined(separator: ", "))
+            }
+        }
+        if snaps.isEmpty { lines.append("no snaps installed") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func json() -> String {
+        JSONValue.object([
+            ("version", .int(1)),
+            ("retain", .int(Int64(retain))),
+            ("snaps", .array(snaps.map { snap in
+                .object([
+                    ("name", .string(snap.name.rawValue)),
+                    ("type", .string(snap.type.rawValue)),
+                    ("current", snap.current.map { .string($0.description) } ?? .null),
+                    ("revisions", .array(snap.revisions.map { r in
+                        .object([
+                            ("revision", .string(r.revision.description)),
+                            ("states", .array(r.states.map { .string($0.rawValue) })),
+                            ("processes", .array(r.processes.map { .int(Int64($0)) })),
+                            ("apps", .array(r.apps.map { .string($0) })),
+                            ("pinned-by", .array(r.pinnedBy.map { .int(Int64($0)) })),
+                            ("mounted", .bool(r.mounted)),
+                            ("data", .bool(r.hasData)),
+                        ])
+                    })),
+                ])
+            })),
+            ("problems", .array(problems.map { .string($0) })),
+        ]).serialized() + "\n"
+    }
+}
+
+private extension String {
+    func padding(toLength length: Int, withPad pad: String, startingAt: Int) -> String {
+        count >= length ? self : self + String(repeating: pad, count: length - count)
+    }
+}

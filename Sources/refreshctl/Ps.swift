@@ -1,0 +1,24 @@
+import ArgumentParser
+import RefreshCore
+
+/// `refreshctl ps`: processes and their bindings.
+struct Ps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the processes that run from snap revisions, with the evidence that bound them."
+    )
+
+    @OptionGroup var host: HostOptions
+
+    @Argument(help: ArgumentHelp("Only processes of these snaps (or pinning them).", valueName: "NAME"))
+    var snaps: [String] = []
+
+    func run() throws {
+        do {
+            let names = try HostOptions.names(snaps)
+            let listing = ProcessListing(state: host.readHost().state, names: names)
+            print(host.format == .json ? listing.json() : listing.text(), terminator: "")
+        } catch {
+            throw ExitCode(Output.fail(error))
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import RefreshCore
+
+/// `refreshctl snapshot`: the host as a scenario file.
+struct Snapshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the host as a scenario file that 'plan --scenario' and 'refreshctl test' accept."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The host root whose snap/, var/snap/ and var/lib/snapd/ are read.", valueName: "DIR"))
+    var root: String = "/"
+
+    @Option(name: .long, help: ArgumentHelp("The time to write as 'now:' (RFC 3339; default: the clock).", valueName: "TIME"))
+    var now: String?
+
+    @Argument(help: ArgumentHelp("Only these snaps (their bases come along).", valueName: "NAME"))
+    var snaps: [String] = []
+
+    func run() throws {
+        do {
+            let names = try HostOptions.names(snaps)
+            var time = SystemClock.now()
+            if let now { time = try Plan.timestamp(now) }
+            let host = HostReader(root: root).read()
+            for notice in host.notices { Output.error(notice) }
+            print(ScenarioWriter.write(host.state, root: root, now: time, names: names), terminator: "")
+        } catch {
+            throw ExitCode(Output.fail(error))
+        }
+    }
+}

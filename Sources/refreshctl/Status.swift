@@ -1,0 +1,30 @@
+import ArgumentParser
+import RefreshCore
+
+/// `refreshctl status`: revisions and their state.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show each snap's revisions: current, staged, in use, pinned as a base, retained, collectable."
+    )
+
+    @OptionGroup var host: HostOptions
+
+    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"))
+    var policy: String?
+
+    @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"))
+    var snaps: [String] = []
+
+    func run() throws {
+        do {
+            let names = try HostOptions.names(snaps)
+            var retain = Policy.defaultRetain
+            if let policy { retain = try Policy(contentsOf: policy).retain }
+            let read = host.readHost()
+            let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
+            print(host.format == .json ? status.json() : status.text(), terminator: "")
+        } catch {
+            throw ExitCode(Output.fail(error))
+        }
+    }
+}

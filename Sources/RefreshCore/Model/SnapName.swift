@@ -24,20 +24,20 @@ public struct SnapName: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Why `name` is not a valid snap name, or `nil` when it is.
     public static func problem(with name: String) -> String? {
         let bytes = Array(name.utf8)
+        // Characters first: once they are all ASCII, bytes and characters count alike.
+        let allowed = bytes.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                || $0 == UInt8(ascii: "-")
+        }
+        guard allowed else { return "may only contain lowercase letters a-z, digits and hyphens" }
         guard bytes.count >= 2, bytes.count <= 40 else {
-            return "must be 2 to 40 characters long, is \(name.unicodeScalars.count)"
+            return "must be 2 to 40 characters long, is \(bytes.count)"
         }
         var hasLetter = false
         var previous: UInt8 = 0
         for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): hasLetter = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): break
-            case UInt8(ascii: "-"):
-                if previous == UInt8(ascii: "-") { return "must not contain two hyphens in a row" }
-            default:
-                return "may only contain lowercase letters a-z, digits and hyphens"
-            }
+            if byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { hasLetter = true }
+            if byte == UInt8(ascii: "-"), previous == UInt8(ascii: "-") { return "must not contain two hyphens in a row" }
             previous = byte
         }
         if bytes.first == UInt8(ascii: "-") || bytes.last == UInt8(ascii: "-") {

@@ -1,5 +1,7 @@
 /// A shell-style pattern on snap or app names: `*`, `?` and `[a-z]` / `[!0-9]` classes.
 public struct Glob: Sendable, Hashable, CustomStringConvertible {
+    /// What a pattern is matched against: snap names, or app names (which may also hold
+    /// uppercase letters).
     public enum Subject: Sendable { case snap, app }
 
     private enum Token: Sendable, Hashable {
@@ -45,7 +47,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                 while j < bytes.count, bytes[j] != UInt8(ascii: "]") {
                     let low = bytes[j]
                     guard nameByte(low) || low == UInt8(ascii: "-") else {
-                        return .failure(ParseError("character class in pattern '\(pattern)' holds '\(Character(UnicodeScalar(low)))'; \(what) names only have \(allowed)"))
+                        let shown = low < 128 ? "'\(Character(UnicodeScalar(low)))'" : "a non-ASCII character"
+                        return .failure(ParseError("character class in pattern '\(pattern)' holds \(shown); \(what) names only have \(allowed)"))
                     }
                     if j + 2 < bytes.count, bytes[j + 1] == UInt8(ascii: "-"), bytes[j + 2] != UInt8(ascii: "]") {
                         let high = bytes[j + 2]

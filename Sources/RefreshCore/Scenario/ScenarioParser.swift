@@ -14,13 +14,7 @@ extension Scenario {
         guard let fields = reader.fields(root, what: "the scenario file", allowed: Scenario.topKeys) else {
             throw .invalidInput(reader.sortedDiagnostics)
         }
-        if let node = fields["version"] {
-            if node.integer != 1 {
-                reader.error(node, "unsupported scenario version \(node.kindDescription); this refreshctl reads 'version: 1'")
-            }
-        } else {
-            reader.error(root, "the scenario file has no 'version'; add 'version: 1' at the top")
-        }
+        reader.formatVersion(fields["version"], in: root, of: "scenario")
         let now = fields["now"].flatMap { reader.timestamp($0, what: "now") }
         var snaps: [Snap] = []
         if let node = fields["snaps"] {
@@ -48,7 +42,9 @@ extension Scenario {
                     continue
                 }
                 pids[process.pid] = item.location
-                if process.binding == nil {
+                let unknown = Scenario.unknownRevisions(in: process, snaps: byName)
+                for message in unknown { reader.warning(at: item.location, message) }
+                if process.binding == nil, unknown.isEmpty {
                     reader.warning(at: item.location, "process \(process.pid) runs from no snap revision this scenario knows; it is ignored")
                 }
                 processes.append(process)
@@ -102,7 +98,7 @@ extension Scenario {
         if let currentNode = fields["current"] {
             current = reader.revision(currentNode, what: "current revision")
             if let current, fields["revisions"] != nil, !revisions.contains(current) {
-                reader.error(currentNode, "current revision \(current) of snap '\(name)' is not among its revisions (\(revisions.map(\.description).joined(separator: ", "))); add it to 'revisions'")
+                reader.error(currentNode, "current revision \(current) of snap '\(name)' is not among its revisions (\(revisions.isEmpty ? "none listed" : revisions.map(\.description).joined(separator: ", "))); add it to 'revisions'")
             }
             if let current, fields["revisions"] == nil { revisions = [current] }
         } else {
@@ -188,6 +184,39 @@ extension Scenario {
             binding.pins = pins.sorted()
         }
         return RunningProcess(identity: identity, binding: binding)
+    }
+
+    /// What a process's evidence names that the scenario does not have: a snap it does not
+    /// list, or a revision that is not installed, once per snap revision. A binding naming
+    /// these is an error; evidence is what a host showed, so it is only flagged.
+    static func unknownRevisions(in process: RunningProcess, snaps: [SnapName: Snap]) -> [String] {
+        let evidence = process.evidence
+        var named: [(source: String, snap: SnapName, revision: Revision?)] = []
+        func add(_ path: String?, _ source: String) {
+            guard let path, let (name, text, _) = SnapPath.split(path, under: "/snap/") else { return }
+            named.append((source, name, text == "current" ? nil : Revision(String(text))))
+        }
+        add(evidence.exe, "exe")
+        for path in evidence.maps { add(path, "maps entry") }
+        add(evidence.cwd, "cwd")
+        if let image = evidence.rootImage, let found = SnapPath.imageRevision(image, under: "/var/lib/snapd/snaps/") {
+            named.append(("root-image", found.snap, found.revision))
+        }
+        var messages: [String] = []
+        var seen = Set<String>()
+        for entry in named {
+            guard let snap = snaps[entry.snap] else {
+                if seen.insert(entry.snap.rawValue).inserted {
+                    messages.append("process \(process.pid)'s \(entry.source) names snap '\(entry.snap)', which this scenario does not list; add it to 'snaps' or fix the path")
+                }
+                continue
+            }
+            guard let revision = entry.revision, !snap.isInstalled(revision),
+                seen.insert("\(entry.snap)=\(revision)").inserted
+            else { continue }
+            messages.append("process \(process.pid)'s \(entry.source) names \(entry.snap) revision \(revision), which this scenario does not list; add it to the snap's revisions or fix the path")
+        }
+        return messages
     }
 
     private static func knownRevision(

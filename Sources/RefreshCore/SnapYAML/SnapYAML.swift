@@ -89,6 +89,11 @@ public enum SnapYAML {
         }
         if let node = fields["stop-command"] {
             app.stopCommand = reader.string(node, what: "stop-command")
+            if let command = app.stopCommand, command.allSatisfy(\.isWhitespace) {
+                // snapd splits the command into words; with none there is nothing to run.
+                reader.error(node, "stop-command is empty (only blanks); give the command that stops the daemon, such as bin/stop, or remove stop-command")
+                app.stopCommand = nil
+            }
             if app.stopCommand != nil, !isDaemon { reader.error(node, "stop-command on app '\(name)', which is not a daemon\(daemonOnly)") }
         }
         return app

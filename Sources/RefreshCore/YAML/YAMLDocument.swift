@@ -3,7 +3,10 @@ import Yams
 /// Turns YAML text into a ``YAMLNode`` tree with positions, strictly.
 ///
 /// Refuses: files over ``maximumSize``, more than one document, anchors and aliases (an alias
-/// bomb expands a few lines into gigabytes), and duplicate keys (Yams reports those).
+/// bomb expands a few lines into gigabytes), and duplicate keys (Yams finds those; they are
+/// reported where the key is repeated). A leading byte order mark is skipped, so columns count
+/// from the first real character; libyaml's context ("while scanning a quoted scalar (started
+/// at 3:11)") is kept in syntax errors.
 public enum YAMLDocument {
     /// Inputs larger than this are refused before parsing.
     public static let maximumSize = 1 << 20
@@ -18,6 +21,9 @@ public enum YAMLDocument {
         if text.utf8.count > maximumSize {
             throw fail(1, 1, "file is \(text.utf8.count) bytes, more than the 1 MiB (\(maximumSize) bytes) allowed; split it or remove what is not needed")
         }
+        // libyaml would count a byte order mark as a column of the first line.
+        var text = text
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         do {
             let parser = try Parser(yaml: text)
             guard let root = try parser.singleRoot() else { return nil }
@@ -26,7 +32,7 @@ public enum YAMLDocument {
         } catch let error as RefreshCoreError {
             throw error
         } catch let error as YamlError {
-            throw describe(error, file: file)
+            throw describe(error, text: text, file: file)
         } catch {
             throw fail(1, 1, "cannot read YAML: \(error)")
         }
@@ -44,7 +50,7 @@ public enum YAMLDocument {
         }
         switch node {
         case .scalar(let scalar):
-            return YAMLNode(.scalar(scalar.string, plain: scalar.style == .plain), at: here)
+            return YAMLNode(.scalar(scalar.string, plain: scalar.style == .plain && !isTagged(scalar)), at: here)
         case .mapping(let mapping):
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             pairs.reserveCapacity(mapping.count)
@@ -62,25 +68,54 @@ public enum YAMLDocument {
         }
     }
 
-    private static func describe(_ error: YamlError, file: String) -> RefreshCoreError {
-        let (mark, problem): (Mark?, String)
-        switch error {
-        case .scanner(_, let text, let m, _), .parser(_, let text, let m, _), .composer(_, let text, let m, _):
-            (mark, problem) = (m, text)
-        case .duplicatedKeysInMapping(let keys, let context):
-            let names = keys.map { "'\($0)'" }.joined(separator: ", ")
-            (mark, problem) = (context.mark, "duplicate key \(names) in one mapping; each key may appear only once")
-        case .reader(let text, _, _, _):
-            (mark, problem) = (nil, "cannot decode the file (\(text)); it must be UTF-8 text")
-        default:
-            (mark, problem) = (nil, "\(error)")
-        }
-        var message = problem
-        if problem == "found undefined alias" {
-            message = "YAML anchors and aliases are not allowed; write the value out in full"
-        } else if !problem.hasPrefix("duplicate") && !problem.hasPrefix("cannot decode") {
-            message = "invalid YAML: \(problem)"
-        }
-        return .invalidInput([.error(at: location(mark, file), message)])
+    /// Whether `scalar` carries an explicit tag (`!!str 3`, `! 3`), which makes it what the tag
+    /// says rather than what its text looks like.
+    ///
+    /// An untagged scalar has the empty (implicit) tag, except that Yams resolves the tag of a
+    /// mapping key in place when it hashes the key for its duplicate check; such a key reads
+    /// as untagged when its tag is the one its text resolves to.
+    private static func isTagged(_ scalar: Node.Scalar) -> Bool {
+        let tag = scalar.tag.rawValue
+        if tag.isEmpty { return false }
+        return tag != Resolver.default.resolveTag(of: Node(scalar.string)).rawValue
     }
+
+    private static func position(_ mark: Mark) -> String { "\(mark.line):\(mark.column)" }
+
+    private static func describe(_ error: YamlError, text: String, file: String) -> RefreshCoreError {
+        func fail(_ mark: Mark?, _ message: String) -> RefreshCoreError {
+            .invalidInput([.error(at: location(mark, file), message)])
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            if problem == "found undefined alias" {
+                return fail(mark, "YAML anchors and aliases are not allowed; write the value out in full")
+            }
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return fail(mark, "the YAML is nested too deeply (more than \(maximumNesting) levels); flatten the structure")
+            }
+            if problem == "but found another document" {
+                return fail(mark, "invalid YAML: expected a single document in the stream, but found another document; remove the '---' line and what follows it, or put each document in a file of its own")
+            }
+            guard let context else { return fail(mark, "invalid YAML: \(problem)") }
+            return fail(mark, "invalid YAML: \(context.text) (started at \(position(context.mark))): \(problem)")
+        case .duplicatedKeysInMapping(let keys, let context):
+            let key = keys.first ?? ""
+            let others = keys.dropFirst().map { "'\($0)'" }.joined(separator: ", ")
+            let also = others.isEmpty ? "" : " (\(others) \(keys.count == 2 ? "is" : "are") repeated too)"
+            if let repeated = DuplicateKeyFinder.repetition(of: key, firstAt: (context.mark.line, context.mark.column), in: text) {
+                let here = SourceLocation(file: file, line: repeated.line, column: repeated.column)
+                return .invalidInput([.error(at: here, "duplicate key '\(key)' (first at \(position(context.mark))); each key may appear only once in a mapping\(also)")])
+            }
+            return fail(context.mark, "duplicate key '\(key)' in one mapping (first written at \(position(context.mark))); each key may appear only once in a mapping\(also)")
+        case .reader(let problem, _, _, _):
+            return fail(nil, "cannot decode the file (\(problem)); it must be UTF-8 text")
+        default:
+            return fail(nil, "cannot read YAML: \(error)")
+        }
+    }
+
+    /// libyaml's nesting limit (`MAX_NESTING_LEVEL` in its parser), for the message.
+    static let maximumNesting = 1000
 }

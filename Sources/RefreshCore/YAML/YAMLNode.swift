@@ -3,8 +3,10 @@
 /// Anchors and aliases never reach this type: ``YAMLDocument`` rejects them, so a tree of
 /// these nodes is as large as its text.
 public struct YAMLNode: Sendable {
+    /// The three shapes a YAML node has.
     public enum Kind: Sendable {
-        /// A scalar's text and whether it was written plain (unquoted, not a block).
+        /// A scalar's text and whether it was written plain (unquoted, not a block) and
+        /// untagged: only such a scalar reads as a number, a boolean or null (`!!str 3` is text).
         case scalar(String, plain: Bool)
         case mapping([(key: YAMLNode, value: YAMLNode)])
         case sequence([YAMLNode])

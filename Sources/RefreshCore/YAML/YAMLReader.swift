@@ -108,6 +108,21 @@ public struct YAMLReader: Sendable {
         return value
     }
 
+    /// Checks a file's `version:` key, which must be 1; `what` names the file kind ("policy").
+    public mutating func formatVersion(_ node: YAMLNode?, in root: YAMLNode, of what: String) {
+        guard let node else {
+            error(root, "the \(what) file has no 'version'; add 'version: 1' at the top")
+            return
+        }
+        guard let version = node.integer else {
+            error(node, "expected the \(what) version as a number, found \(node.kindDescription); this refreshctl reads 'version: 1'")
+            return
+        }
+        if version != 1 {
+            error(node, "unsupported \(what) version \(version); this refreshctl reads 'version: 1'")
+        }
+    }
+
     /// A value that must be one of `choices`.
     public mutating func choice<T>(_ node: YAMLNode, what: String, _ choices: [(String, T)]) -> T? {
         guard let text = string(node, what: what) else { return nil }
@@ -182,11 +197,13 @@ public struct YAMLReader: Sendable {
         return text
     }
 
-    /// The candidate within edit distance 2 of `word`, if exactly one is closest.
+    /// The candidate within edit distance 2 of `word`, ignoring case (`sigterm` is close to
+    /// `SIGTERM`, `Kill` to `kill`), if exactly one is closest; case breaks a tie.
     static func closest(to word: String, in candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= 2 }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return scored.filter({ $0.1 == best.1 }).count == 1 ? best.0 : nil
+        let lowered = word.lowercased()
+        let scored = candidates.map { ($0, editDistance(lowered, $0.lowercased()), editDistance(word, $0)) }.filter { $0.1 <= 2 }
+        guard let best = scored.min(by: { ($0.1, $0.2) < ($1.1, $1.2) }) else { return nil }
+        return scored.filter({ $0.1 == best.1 && $0.2 == best.2 }).count == 1 ? best.0 : nil
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

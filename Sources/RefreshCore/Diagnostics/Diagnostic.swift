@@ -1,6 +1,7 @@
 /// One finding about an input file, printed like a compiler's:
 /// `policy.yaml:7:15: error: unknown action 'leave_running'; expected one of: ...`.
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+    /// How serious a finding is: an error stops the input from being used, a warning does not.
     public enum Severity: String, Sendable, Hashable {
         case error
         case warning

@@ -30,7 +30,19 @@ let package = Package(
         ),
         .testTarget(
             name: "RefreshCoreTests",
-            dependencies: ["RefreshCore"]
+            dependencies: ["RefreshCore"],
+            exclude: ["Fixtures"]  // data the tests read by path, not resources
+        ),
+        // Examples/: a tool that embeds the library without the CLI, and policy tests in Swift.
+        .executableTarget(
+            name: "refresh-table",
+            dependencies: ["RefreshCore"],
+            path: "Examples/RefreshTable"
+        ),
+        .testTarget(
+            name: "ExamplePolicyTests",
+            dependencies: ["RefreshCore"],
+            path: "Examples/PolicyTests"
         ),
     ],
     swiftLanguageModes: [.v6]

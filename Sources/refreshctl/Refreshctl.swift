@@ -17,15 +17,24 @@ struct Refreshctl: ParsableCommand {
             2 bad usage or bad input; 3 postponed; 4 another refresh holds the lock.
             """,
         version: RefreshCoreVersion.current,
-        subcommands: [Plan.self, Status.self, Ps.self, Snapshot.self, Check.self]
+        subcommands: [Plan.self, Apply.self, Status.self, Ps.self, Gc.self, Revert.self, Recover.self, Snapshot.self, Check.self, Test.self]
     )
 
     static func main() {
         do {
             var command = try parseAsRoot()
+            if command is Refreshctl {
+                // No command: bad usage, unlike `--help`, which asks for the help.
+                Output.error(helpMessage())
+                Output.error(Output.errorLine("no command given; run 'refreshctl COMMAND', such as 'refreshctl plan --help'"))
+                Glibc.exit(2)
+            }
             try command.run()
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
+        } catch let error as RefreshCoreError {
+            Output.report(error)
+            Glibc.exit(Output.status(for: error))
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -33,7 +42,8 @@ struct Refreshctl: ParsableCommand {
                 print(message)
                 Glibc.exit(0)
             }
-            Output.error(message)
+            // argument-parser writes "Error: "; ours, like a compiler's, is "error: ".
+            Output.error(message.hasPrefix("Error: ") ? Output.errorLine(String(message.dropFirst(7))) : message)
             Glibc.exit(2)
         }
     }

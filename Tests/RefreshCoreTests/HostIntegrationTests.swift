@@ -28,10 +28,7 @@ struct HostIntegrationTests {
     /// a host /bin/sleep that only sits in revision 1's directory.
     func startProcesses(_ host: ToyHost) throws -> Pids {
         let sleeper = try host.start(host.path("snap/toyapp/1/bin/sleep"))
-        let pinned = try host.start(
-            host.path("snap/toybase/1/lib64/ld-linux-x86-64.so.2"),
-            ["--library-path", host.path("snap/toybase/1/lib/x86_64-linux-gnu"), host.path("snap/toyapp/1/bin/sleep"), "300"],
-            execs: "ld-linux-x86-64.so.2")
+        let pinned = try host.startOnBase("toybase", "1", program: host.path("snap/toyapp/1/bin/sleep"))
         let daemon = try host.start(host.path("snap/toyapp/2/bin/sleepd"), execs: "sleepd")
         let cwdOnly = try host.start("/bin/sleep", cwd: host.path("snap/toyapp/1"))
         return Pids(sleeper: sleeper, pinned: pinned, daemon: daemon, cwdOnly: cwdOnly)

@@ -46,59 +46,90 @@ final class ToyHost: @unchecked Sendable {
 
     func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// Builds images `toybase_1/2.snap` and `toyapp_1/2/3.snap`, mounts all but toyapp 3
-    /// (staged, mounted on demand), and points `current` at toyapp 1 and toybase 1.
-    func install() throws {
+    /// A file to put in a revision: a copy of a host file, or text (with its mode).
+    enum Content {
+        case copy(String)
+        case text(String, mode: Int = 0o644)
+    }
+
+    /// Builds `NAME_REV.snap` images under `var/lib/snapd/snaps` from `files(revision)` plus
+    /// `meta/snap.yaml`, mounts the `mounted` revisions (the others get an empty directory, as
+    /// a staged revision whose image is not mounted yet), and points `current` at `current`.
+    func addSnap(
+        _ name: String, revisions: [String], mounted: [String]? = nil, current: String,
+        snapYAML: (String) -> String, files: [String: Content]
+    ) throws {
         let fm = FileManager.default
         let images = path("var/lib/snapd/snaps")
         try fm.createDirectory(atPath: images, withIntermediateDirectories: true)
-        let staging = path("staging")
-        for revision in ["1", "2"] {
-            let tree = "\(staging)/toybase_\(revision)"
-            for dir in ["meta", "lib64", "lib/x86_64-linux-gnu", "bin"] {
-                try fm.createDirectory(atPath: "\(tree)/\(dir)", withIntermediateDirectories: true)
+        for revision in revisions {
+            let tree = path("staging/\(name)_\(revision)")
+            try fm.createDirectory(atPath: tree + "/meta", withIntermediateDirectories: true)
+            try snapYAML(revision).write(toFile: tree + "/meta/snap.yaml", atomically: true, encoding: .utf8)
+            for (relative, content) in files {
+                let target = tree + "/" + relative
+                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                switch content {
+                case .copy(let source): try copy(source, to: target)
+                case .text(let text, let mode):
+                    try text.write(toFile: target, atomically: true, encoding: .utf8)
+                    chmod(target, mode_t(mode))
+                }
             }
-            try copy("/lib64/ld-linux-x86-64.so.2", to: "\(tree)/lib64/ld-linux-x86-64.so.2")
-            try copy("/lib/x86_64-linux-gnu/libc.so.6", to: "\(tree)/lib/x86_64-linux-gnu/libc.so.6")
-            try copy("/bin/sleep", to: "\(tree)/bin/sleep")
-            try "name: toybase\nversion: '\(revision).0'\ntype: base\n".write(toFile: "\(tree)/meta/snap.yaml", atomically: true, encoding: .utf8)
-            try run("/usr/bin/mksquashfs", [tree, "\(images)/toybase_\(revision).snap", "-quiet", "-noappend", "-no-progress"])
+            try run("/usr/bin/mksquashfs", [tree, "\(images)/\(name)_\(revision).snap", "-quiet", "-noappend", "-no-progress"])
+            try fm.removeItem(atPath: tree)
         }
-        for revision in ["1", "2", "3"] {
-            let tree = "\(staging)/toyapp_\(revision)"
-            for dir in ["meta", "bin"] { try fm.createDirectory(atPath: "\(tree)/\(dir)", withIntermediateDirectories: true) }
-            try copy("/bin/sleep", to: "\(tree)/bin/sleep")
-            try copy("/bin/sleep", to: "\(tree)/bin/sleepd")
-            let yaml = """
-                name: toyapp
-                version: '\(revision).0'
-                base: toybase
-                summary: a toy
-                plugs: [network]
-                apps:
-                  sleeper:
-                    command: bin/sleep
-                    plugs: [home]
-                  sleepd:
-                    command: bin/sleepd
-                    daemon: simple
-                    stop-timeout: 5s
+        for revision in revisions {
+            if (mounted ?? revisions).contains(revision) {
+                try mount(SnapName(name)!, Revision(revision)!)
+            } else {
+                try fm.createDirectory(atPath: path("snap/\(name)/\(revision)"), withIntermediateDirectories: true)
+            }
+        }
+        try fm.createSymbolicLink(atPath: path("snap/\(name)/current"), withDestinationPath: current)
+    }
 
-                """
-            try yaml.write(toFile: "\(tree)/meta/snap.yaml", atomically: true, encoding: .utf8)
-            try run("/usr/bin/mksquashfs", [tree, "\(images)/toyapp_\(revision).snap", "-quiet", "-noappend", "-no-progress"])
-        }
-        try fm.removeItem(atPath: staging)
-        for (snap, revision) in [(ToyHost.base, "1"), (ToyHost.base, "2"), (ToyHost.app, "1"), (ToyHost.app, "2")] {
-            try mount(snap, Revision(revision)!)
-        }
-        // toyapp 3 is staged: its directory exists, its image is not mounted yet.
-        try fm.createDirectory(atPath: path("snap/toyapp/3"), withIntermediateDirectories: true)
-        try fm.createSymbolicLink(atPath: path("snap/toyapp/current"), withDestinationPath: "1")
-        try fm.createSymbolicLink(atPath: path("snap/toybase/current"), withDestinationPath: "1")
+    /// Builds images `toybase_1/2.snap` and `toyapp_1/2/3.snap`, mounts all but toyapp 3
+    /// (staged, mounted on demand), and points `current` at toyapp 1 and toybase 1.
+    func install() throws {
+        try addSnap("toybase", revisions: ["1", "2"], current: "1",
+                    snapYAML: { "name: toybase\nversion: '\($0).0'\ntype: base\n" }, files: ToyHost.baseFiles)
+        try addSnap("toyapp", revisions: ["1", "2", "3"], mounted: ["1", "2"], current: "1", snapYAML: { revision in
+            """
+            name: toyapp
+            version: '\(revision).0'
+            base: toybase
+            summary: a toy
+            plugs: [network]
+            apps:
+              sleeper:
+                command: bin/sleep
+                plugs: [home]
+              sleepd:
+                command: bin/sleepd
+                daemon: simple
+                stop-timeout: 5s
+
+            """
+        }, files: ["bin/sleep": .copy("/bin/sleep"), "bin/sleepd": .copy("/bin/sleep")])
         for dir in ["var/snap/toyapp/1", "var/snap/toyapp/common"] {
-            try fm.createDirectory(atPath: path(dir), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path(dir), withIntermediateDirectories: true)
         }
+    }
+
+    /// A base with the host's dynamic loader, libc and sleep, so processes can run on it.
+    static let baseFiles: [String: Content] = [
+        "lib64/ld-linux-x86-64.so.2": .copy("/lib64/ld-linux-x86-64.so.2"),
+        "lib/x86_64-linux-gnu/libc.so.6": .copy("/lib/x86_64-linux-gnu/libc.so.6"),
+        "bin/sleep": .copy("/bin/sleep"),
+    ]
+
+    /// Starts `program` of a revision through `base`'s own loader and libc, so it pins the base.
+    @discardableResult
+    func startOnBase(_ base: String, _ baseRevision: String, program: String, _ arguments: [String] = ["300"]) throws -> Int32 {
+        try start(path("snap/\(base)/\(baseRevision)/lib64/ld-linux-x86-64.so.2"),
+                  ["--library-path", path("snap/\(base)/\(baseRevision)/lib/x86_64-linux-gnu"), program] + arguments,
+                  execs: "ld-linux-x86-64.so.2")
     }
 
     func mount(_ snap: SnapName, _ revision: Revision) throws {
@@ -158,25 +189,35 @@ final class ToyHost: @unchecked Sendable {
         processes.removeAll()
         for dir in cgroups.reversed() { rmdir(dir) }
         cgroups.removeAll()
-        for (snap, revision) in mounted.reversed() {
+        // Everything mounted under the root, also what a refresh mounted.
+        var buffer: [UInt8] = []
+        let count = (try? Syscall.readFile("/proc/self/mountinfo", into: &buffer).get()) ?? 0
+        let points = String(decoding: buffer[..<count], as: UTF8.self)
+            .split(separator: "\n").compactMap { line -> String? in
+                let fields = line.split(separator: " ")
+                return fields.count > 4 && fields[4].hasPrefix(root + "/") ? String(fields[4]) : nil
+            }
+        for point in points.reversed() {
             for _ in 0..<50 {
-                if (try? store.unmount(snap, revision)) != nil { break }
+                if umount2(point, 0) == 0 || errno == EINVAL || errno == ENOENT { break }
                 usleep(20_000)
             }
         }
         mounted.removeAll()
         // Only remove the tree once nothing is mounted in it, so no image content is touched.
-        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        var after: [UInt8] = []
+        let afterCount = (try? Syscall.readFile("/proc/self/mountinfo", into: &after).get()) ?? 0
+        let table = String(decoding: after[..<afterCount], as: UTF8.self)
         if !root.isEmpty, root.hasPrefix("/tmp/refreshcore-host-"), !table.contains(root) {
             try? FileManager.default.removeItem(atPath: root)
         }
     }
 
-    private func copy(_ from: String, to: String) throws {
+    func copy(_ from: String, to: String) throws {
         try FileManager.default.copyItem(atPath: URL(fileURLWithPath: from).resolvingSymlinksInPath().path, toPath: to)
     }
 
-    private func run(_ tool: String, _ arguments: [String]) throws {
+    func run(_ tool: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments

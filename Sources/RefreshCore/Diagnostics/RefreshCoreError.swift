@@ -16,6 +16,10 @@ public struct RefreshCoreError: Error, Sendable, CustomStringConvertible {
         public static let io = Code("i/o")
         /// A revision is still in use (a mount is busy); it stays.
         public static let inUse = Code("in use")
+        /// Another refresh holds the lock (exit code 4).
+        public static let locked = Code("locked")
+        /// A step of a refresh failed; what was done is in the journal (exit code 1).
+        public static let refreshFailed = Code("refresh failed")
         /// The host is not as the operation needs it (a path is a symlink, an image is missing).
         public static let unsafeHost = Code("unsafe host")
 

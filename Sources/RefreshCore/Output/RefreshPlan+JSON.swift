@@ -48,6 +48,7 @@ extension ProcessDecision {
         if let stopCommand { pairs.append(("stop-command", .array(stopCommand.map { .string($0) }))) }
         if let timeout { pairs.append(("timeout", .string(timeout.description))) }
         if let then { pairs.append(("then", .string(then.rawValue))) }
+        if let restartCommand { pairs.append(("restart-command", .array(restartCommand.map { .string($0) }))) }
         if let deadline { pairs.append(("deadline", .string(deadline.description))) }
         if !sources.isEmpty {
             pairs.append(("sources", .object(sources.map { ($0.field, .string($0.source)) })))

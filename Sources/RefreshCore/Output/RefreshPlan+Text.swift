@@ -52,6 +52,9 @@ extension ProcessDecision {
         case .shutdown, .restart:
             let how = stopCommand.map { "run \($0.joined(separator: " "))" } ?? signal.map { "send \($0)" } ?? ""
             head += ": \(how), wait \(timeout?.description ?? "?"), then \(then?.description ?? "?")"
+            if action == .restart {
+                head += restartCommand.map { "; start again with \($0.joined(separator: " "))" } ?? "; start again through the service manager"
+            }
         case .postpone:
             if let deadline, let then { head += " until \(deadline) at the latest, then \(then)" }
         case .kill, .leaveRunning:

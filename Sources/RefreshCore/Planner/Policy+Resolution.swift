@@ -20,11 +20,25 @@ struct ResolvedSettings: Sendable {
     var postponeThen: Field<Escalation>
     /// Set when `restart` was asked of a non-daemon and a shutdown is planned instead.
     var restartOfNonDaemon: String?
+    /// How to start a restarted daemon again, when the policy says (else the service manager).
+    var restartCommand: Field<[String]>?
 }
 
 extension Policy {
     static let builtInTimeout = TimeSpan.seconds(30)
     static let builtInMaxPostpone = TimeSpan.days(14)
+
+    /// The words of a snap.yaml `stop-command`, its program made absolute under `snapRoot`;
+    /// `nil` for a command with no words (validation refuses one, but a planner must not trust
+    /// that it ran).
+    static func stopCommandWords(_ command: String, snapRoot: String) -> [String]? {
+        var words = command.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let word = words.first else { return nil }
+        var first = Substring(word)
+        for prefix in ["$SNAP/", "${SNAP}/"] where first.hasPrefix(prefix) { first = first.dropFirst(prefix.count) }
+        words[0] = first.hasPrefix("/") ? String(first) : "\(snapRoot)/\(first)"
+        return words
+    }
 
     private func source(_ rule: PolicyRule, _ location: SourceLocation) -> String {
         "\(location.file):\(location.line): \(rule.label)"
@@ -71,11 +85,7 @@ extension Policy {
             stop = .init(value: .command(command.value), source: source(rule, command.location))
         } else if let rule, let signal = ruleSettings.signal {
             stop = .init(value: .signal(signal.value), source: source(rule, signal.location))
-        } else if isDaemon, let command = app?.stopCommand {
-            var words = command.split(separator: " ").map(String.init)
-            var first = Substring(words[0])
-            for prefix in ["$SNAP/", "${SNAP}/"] where first.hasPrefix(prefix) { first = first.dropFirst(prefix.count) }
-            words[0] = first.hasPrefix("/") ? String(first) : "\(snapRoot)/\(first)"
+        } else if isDaemon, let command = app?.stopCommand, let words = Policy.stopCommandWords(command, snapRoot: snapRoot) {
             stop = .init(value: .command(words), source: "snap.yaml: stop-command: \(command)")
         } else if isDaemon, let mode = app?.stopMode {
             stop = .init(value: .signal(mode.signal), source: "snap.yaml: stop-mode: \(mode)")
@@ -119,9 +129,15 @@ extension Policy {
             }
             return .init(value: builtIn, source: "built-in")
         }
+        var restartCommand: ResolvedSettings.Field<[String]>?
+        if let rule, let value = ruleSettings.restartCommand {
+            restartCommand = .init(value: value.value, source: source(rule, value.location))
+        } else if let value = defaults.restartCommand {
+            restartCommand = .init(value: value.value, source: defaultsSource(value.location))
+        }
         return ResolvedSettings(
             action: action, stop: stop, timeout: timeout, then: then(after: .shutdown, builtIn: .kill),
             maxPostpone: maxPostpone, postponeThen: then(after: .postpone, builtIn: .shutdown),
-            restartOfNonDaemon: restartOfNonDaemon)
+            restartOfNonDaemon: restartOfNonDaemon, restartCommand: restartCommand)
     }
 }

@@ -28,10 +28,15 @@ public struct RefreshPlan: Sendable, Hashable {
 
 /// The plan for one snap.
 public struct SnapPlan: Sendable, Hashable {
+    /// What the refresh does for the snap as a whole (`outcome` in JSON and in test files).
     public enum Outcome: String, Sendable, Hashable, CaseIterable {
+        /// The snap moves to the target revision.
         case refresh
+        /// A running app's policy holds the refresh back until its deadline.
         case postponed
+        /// The target is the current revision already.
         case upToDate = "up-to-date"
+        /// The snap cannot be refreshed; ``SnapPlan/error`` says why.
         case error
     }
 
@@ -126,6 +131,8 @@ public struct ProcessDecision: Sendable, Hashable {
     public var stopCommand: [String]?
     public var timeout: TimeSpan?
     public var then: Escalation?
+    /// Restarts: the command that starts the daemon again; `nil` means the service manager.
+    public var restartCommand: [String]?
     /// Postponements: when the postponement runs out.
     public var deadline: Timestamp?
     /// Where each of signal, stop-command, timeout, then and max-postpone came from.

@@ -17,6 +17,8 @@ public struct PolicySettings: Sendable, Hashable {
     public var timeout: Located<TimeSpan>?
     public var then: Located<Escalation>?
     public var maxPostpone: Located<TimeSpan>?
+    /// How a daemon is started again after `restart` stops it, where systemd does not run it.
+    public var restartCommand: Located<[String]>?
 
     public init(
         onRefresh: Located<Action>? = nil, signal: Located<Signal>? = nil,

@@ -1,6 +1,6 @@
 extension Policy {
     static let topKeys = ["version", "retain", "defaults", "rules"]
-    static let settingKeys = ["on-refresh", "signal", "stop-command", "timeout", "then", "max-postpone"]
+    static let settingKeys = ["on-refresh", "signal", "stop-command", "timeout", "then", "max-postpone", "restart-command"]
     static let ruleKeys = ["snap", "app"] + settingKeys
 
     /// Parses and validates a policy file.
@@ -18,13 +18,7 @@ extension Policy {
         guard let fields = reader.fields(root, what: "the policy file", allowed: Policy.topKeys) else {
             throw .invalidInput(reader.sortedDiagnostics)
         }
-        if let node = fields["version"] {
-            if node.integer != 1 {
-                reader.error(node, "unsupported policy version \(node.kindDescription); this refreshctl reads 'version: 1'")
-            }
-        } else {
-            reader.error(root, "the policy file has no 'version'; add 'version: 1' at the top")
-        }
+        reader.formatVersion(fields["version"], in: root, of: "policy")
         var policy = Policy(file: file)
         if let node = fields["retain"], let retain = reader.integer(node, what: "retain", in: 2...20) {
             policy.retain = retain
@@ -40,9 +34,13 @@ extension Policy {
                 }
             }
         }
-        for (index, rule) in policy.rules.enumerated() {
-            if let twin = policy.rules[..<index].first(where: { $0.snap == rule.snap && $0.app == rule.app }) {
+        // The first rule for each (snap, app) selector; hashed, so a long policy stays quick.
+        var firstRule: [Glob: [Glob?: PolicyRule]] = [:]
+        for rule in policy.rules {
+            if let twin = firstRule[rule.snap]?[rule.app] {
                 reader.error(at: rule.location, "\(rule.label) selects exactly what \(twin.label) at line \(twin.location.line) selects, so it is ambiguous which the author meant; merge the two rules into one")
+            } else {
+                firstRule[rule.snap, default: [:]][rule.app] = rule
             }
         }
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
@@ -80,6 +78,22 @@ extension Policy {
         }
     }
 
+    /// A command and its arguments: a non-empty list of strings starting with an absolute path.
+    private static func command(_ node: YAMLNode, key: String, example: String, reader: inout YAMLReader) -> Located<[String]>? {
+        guard let items = reader.list(node, what: "\(key) (a command and its arguments)") else { return nil }
+        let words = items.compactMap { reader.string($0, what: "\(key) word") }
+        if items.isEmpty {
+            reader.error(node, "\(key) is empty; give the command and its arguments, such as \(example)")
+            return nil
+        }
+        guard words.count == items.count else { return nil }
+        guard words[0].hasPrefix("/") else {
+            reader.error(items[0], "\(key) must start with an absolute path, not '\(words[0])'")
+            return nil
+        }
+        return Located(words, at: node.location)
+    }
+
     /// Reads the settings of a rule or of `defaults`, and the combinations that mean nothing.
     private static func settings(
         _ node: YAMLNode, what: String, allowed: [String], reader: inout YAMLReader,
@@ -95,17 +109,11 @@ extension Policy {
             let signal = reader.choice(node, what: "signal", Signal.allCases.map { ($0.rawValue, $0) }) {
             settings.signal = Located(signal, at: node.location)
         }
-        if let node = fields["stop-command"], let items = reader.list(node, what: "stop-command (a command and its arguments)") {
-            let words = items.compactMap { reader.string($0, what: "stop-command word") }
-            if items.isEmpty {
-                reader.error(node, "stop-command is empty; give the command and its arguments, such as [\"/snap/my-db/current/bin/db-ctl\", \"shutdown\"]")
-            } else if words.count == items.count {
-                if !words[0].hasPrefix("/") {
-                    reader.error(items[0], "stop-command must start with an absolute path, not '\(words[0])'")
-                } else {
-                    settings.stopCommand = Located(words, at: node.location)
-                }
-            }
+        if let node = fields["stop-command"] {
+            settings.stopCommand = command(node, key: "stop-command", example: "[\"/snap/my-db/current/bin/db-ctl\", \"shutdown\"]", reader: &reader)
+        }
+        if let node = fields["restart-command"] {
+            settings.restartCommand = command(node, key: "restart-command", example: "[\"/usr/local/bin/start-libvirtd\"]", reader: &reader)
         }
         if let node = fields["timeout"], let span = reader.duration(node, what: "timeout", syntax: .policy) {
             settings.timeout = Located(span, at: node.location)
@@ -115,7 +123,8 @@ extension Policy {
         }
         if let node = fields["then"] {
             if node.scalar == "postpone" {
-                reader.error(node, "'then: postpone' would postpone forever; after a postponement or a timeout choose one of: kill, leave-running, abort, shutdown, restart")
+                let choices = { (action: Action) in Escalation.allowed(after: action).map(\.rawValue).joined(separator: ", ") }
+                reader.error(node, "'then: postpone' would postpone forever; after a postponement choose one of: \(choices(.postpone)); after a timed-out shutdown or restart: \(choices(.shutdown))")
             } else if let escalation = reader.choice(node, what: "escalation ('then')", Escalation.allCases.map { ($0.rawValue, $0) }) {
                 settings.then = Located(escalation, at: node.location)
             }
@@ -139,6 +148,9 @@ extension Policy {
             if let maxPostpone = settings.maxPostpone, action != .postpone {
                 reader.error(at: maxPostpone.location, "max-postpone in \(what), whose action is '\(action)', not postpone; remove it or use 'on-refresh: postpone'")
             }
+        }
+        if let restart = settings.restartCommand, let action = settings.onRefresh?.value, action != .restart {
+            reader.error(at: restart.location, "'restart-command' means nothing with 'on-refresh: \(action)'; it starts a daemon again after 'on-refresh: restart'")
         }
         if let signal = settings.signal, settings.stopCommand != nil {
             reader.error(at: signal.location, "both 'signal' and 'stop-command' in \(what); a shutdown uses one of them: remove one")

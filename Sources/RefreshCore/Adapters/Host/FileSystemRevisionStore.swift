@@ -166,13 +166,8 @@ public struct FileSystemRevisionStore: RevisionStore {
         }
     }
 
-    private func isDirectory(_ path: String) -> Bool {
-        guard case .success(let info) = Syscall.lstat(path) else { return false }
-        return info.st_mode & S_IFMT == S_IFDIR
-    }
-
     /// Mount points from the mount table, with octal escapes (`\040` for a space) decoded.
-    private func readMountPoints() -> Set<String> {
+    func readMountPoints() -> Set<String> {
         var buffer: [UInt8] = []
         guard case .success(let count) = Syscall.readFile(mountInfo, into: &buffer) else { return [] }
         var points = Set<String>()

@@ -48,19 +48,21 @@ enum SnapPath {
     static func unit(inCgroup line: String) -> Unit? {
         var path = Substring(line)
         // "hierarchy-ID:controllers:path" lines: only v2 ("0::") and systemd's v1 hierarchy.
-        let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        // Split on the UTF-8 bytes: Character-wise splitting walks grapheme clusters and costs
+        // tens of nanoseconds a character.
+        let fields = line.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
         if fields.count == 3, !line.hasPrefix("/") {
-            guard fields[1].isEmpty || fields[1] == "name=systemd" else { return nil }
-            path = fields[2]
+            guard fields[1].isEmpty || Substring(fields[1]) == "name=systemd" else { return nil }
+            path = Substring(fields[2])
         }
-        for component in path.split(separator: "/").reversed() where component.hasPrefix("snap.") {
-            if let unit = unit(named: component) { return unit }
+        for component in path.utf8.split(separator: UInt8(ascii: "/")).reversed() where component.starts(with: "snap.".utf8) {
+            if let unit = unit(named: Substring(component)) { return unit }
         }
         return nil
     }
 
     private static func unit(named component: Substring) -> Unit? {
-        let parts = component.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = component.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count >= 4, let snap = SnapName(String(parts[1])) else { return nil }
         switch parts.last {
         case "service" where parts.count == 4:

@@ -12,11 +12,13 @@ public enum Planner {
     ) -> RefreshPlan {
         // Index once: which processes hold which snap (own or pinned), in PID order.
         var holders: [SnapName: [Int]] = [:]
-        for (index, process) in state.processes.enumerated() {
-            guard let binding = process.binding else { continue }
+        for index in state.processes.indices {
+            guard let binding = state.processes[index].binding else { continue }
             holders[binding.snap, default: []].append(index)
-            var pinned = Set<SnapName>()
-            for pin in binding.pins where pin.snap != binding.snap && pinned.insert(pin.snap).inserted {
+            // Pins are sorted, so a snap pinned twice comes twice in a row.
+            var previous: SnapName?
+            for pin in binding.pins where pin.snap != binding.snap && pin.snap != previous {
+                previous = pin.snap
                 holders[pin.snap, default: []].append(index)
             }
         }
@@ -26,13 +28,13 @@ public enum Planner {
         for item in items { targets[item.snap] = target(of: item, in: state) }
         // A process decided in its own snap's section keeps that decision where it pins a
         // refreshed base: one process, one fate.
-        var ownDecisions: [Int32: ProcessDecision] = [:]
+        var cache = DecisionCache()
+        var ownDecisions = [Int32](repeating: -1, count: state.processes.count)
         for item in items {
             guard case .move(let move)? = targets[item.snap], let snap = state.snaps[item.snap] else { continue }
             for index in holders[item.snap] ?? [] {
-                let process = state.processes[index]
-                guard let binding = process.binding, binding.snap == item.snap, binding.revision != move.to else { continue }
-                ownDecisions[process.pid] = decide(process, binding: binding, planned: snap, state: state, policy: policy, now: now, warnings: &warnings)
+                guard let binding = state.processes[index].binding, binding.snap == item.snap, binding.revision != move.to else { continue }
+                ownDecisions[index] = cache.template(binding: binding, planned: snap, state: state, policy: policy, now: now, warnings: &warnings)
             }
         }
         let snaps = items.map { item in
@@ -41,7 +43,7 @@ public enum Planner {
             case .move(let move):
                 return planSnap(
                     state.snaps[item.snap]!, from: move.from, to: move.to, state: state, holders: holders[item.snap] ?? [],
-                    ownDecisions: ownDecisions, policy: policy, now: now, warnings: &warnings)
+                    ownDecisions: ownDecisions, cache: &cache, policy: policy, now: now, warnings: &warnings)
             }
         }
         return RefreshPlan(snaps: snaps, warnings: warnings.sorted(), now: now)
@@ -80,39 +82,43 @@ public enum Planner {
 
     private static func planSnap(
         _ snap: Snap, from: Revision, to target: Revision, state: SystemState, holders: [Int],
-        ownDecisions: [Int32: ProcessDecision], policy: Policy, now: Timestamp, warnings: inout Set<String>
+        ownDecisions: [Int32], cache: inout DecisionCache, policy: Policy, now: Timestamp, warnings: inout Set<String>
     ) -> SnapPlan {
         let name = snap.name
         let installed = snap.revisions.map(\.revision)
         var decisions: [ProcessDecision] = []
-        var bindings: [Binding] = []
+        decisions.reserveCapacity(holders.count)
+        var bindingIndices: [Int] = []
+        bindingIndices.reserveCapacity(holders.count)
+        let alreadyThere = "already runs from revision \(target), the refresh target"
         for index in holders {
-            let process = state.processes[index]
-            guard let binding = process.binding else { continue }
+            let identity = state.processes[index].identity
+            guard let binding = state.processes[index].binding else { continue }
             let isOwn = binding.snap == name
             // The revision of the planned snap this process holds: its own, or the one it pins.
             let held = isOwn ? binding.revision : binding.pins.first(where: { $0.snap == name })!.revision
             var decision: ProcessDecision
-            if let own = ownDecisions[process.pid], own.action != .postpone {
-                decision = own
+            let own = ownDecisions[index]
+            if own >= 0, cache.templates[Int(own)].action != .postpone {
+                decision = cache.templates[Int(own)]
             } else {
                 // Postponements run on the clock of the snap whose refresh they hold back.
-                decision = decide(process, binding: binding, planned: snap, state: state, policy: policy, now: now, warnings: &warnings)
+                decision = cache.templates[Int(cache.template(binding: binding, planned: snap, state: state, policy: policy, now: now, warnings: &warnings))]
             }
+            decision.identity = identity
             if !isOwn { decision.pins = held }
             if held == target {
                 decision = ProcessDecision(
-                    identity: process.identity, snap: binding.snap, revision: binding.revision, app: binding.app,
+                    identity: identity, snap: binding.snap, revision: binding.revision, app: binding.app,
                     hook: binding.hook, pins: isOwn ? nil : held, action: .leaveRunning,
-                    reason: "already runs from revision \(target), the refresh target")
+                    reason: alreadyThere)
             }
             decisions.append(decision)
-            bindings.append(binding)
+            bindingIndices.append(index)
         }
 
-        let postponed = decisions.filter { $0.action == .postpone }
-        if !postponed.isEmpty {
-            let deadline = postponed.compactMap(\.deadline).min()!
+        if decisions.contains(where: { $0.action == .postpone }) {
+            let deadline = decisions.lazy.filter { $0.action == .postpone }.compactMap(\.deadline).min()!
             let since = snap.postponedSince ?? now
             let keep = installed.reversed().map {
                 KeptRevision(revision: $0, why: $0 == from ? "current; refresh postponed" : "refresh postponed")
@@ -124,16 +130,18 @@ public enum Planner {
 
         // Which revisions the processes still hold once the plan has acted.
         var users: [Revision: Int] = [:]
-        for (decision, binding) in zip(decisions, bindings) where mayOutlive(decision) {
-            for revision in installed where binding.holds(name, revision) {
+        var leftRunning: [Revision: [Int32]] = [:]
+        for (decision, index) in zip(decisions, bindingIndices) where mayOutlive(decision) {
+            for revision in installed where state.processes[index].binding!.holds(name, revision) {
                 users[revision, default: 0] += 1
             }
+            if decision.snap == name && decision.revision != target {
+                leftRunning[decision.revision, default: []].append(decision.identity.pid)
+            }
         }
-        let leftRunning = decisions.filter { $0.snap == name && $0.revision != target && mayOutlive($0) }
         if !leftRunning.isEmpty {
-            let byRevision = Dictionary(grouping: leftRunning, by: \.revision)
-            for (revision, group) in byRevision {
-                let pids = group.map { "\($0.identity.pid)" }.joined(separator: ", ")
+            for (revision, group) in leftRunning {
+                let pids = group.map { "\($0)" }.joined(separator: ", ")
                 let count = group.count == 1 ? "1 process left running on revision \(revision) (pid \(pids)) keeps" : "\(group.count) processes left running on revision \(revision) (pids \(pids)) keep"
                 warnings.insert("\(name): \(count) using the data in /var/snap/\(name)/\(revision) while revision \(target) starts from a copy of it; what is written there after the refresh is not carried over")
             }
@@ -173,8 +181,35 @@ public enum Planner {
         }
     }
 
+    /// Decisions depend on the binding's snap, revision, app and hook and the planned snap's
+    /// postponement, not on the process: decide once per such key.
+    struct DecisionCache {
+        struct Key: Hashable {
+            var snap: SnapName
+            var revision: Revision
+            var app: AppName?
+            var hook: AppName?
+            var postponedSince: Timestamp?
+        }
+        var indices: [Key: Int32] = [:]
+        var templates: [ProcessDecision] = []
+
+        mutating func template(
+            binding: Binding, planned: Snap, state: SystemState, policy: Policy, now: Timestamp, warnings: inout Set<String>
+        ) -> Int32 {
+            let key = Key(snap: binding.snap, revision: binding.revision, app: binding.app, hook: binding.hook, postponedSince: planned.postponedSince)
+            if let index = indices[key] { return index }
+            let index = Int32(templates.count)
+            templates.append(Planner.decide(
+                RunningProcess(identity: ProcessIdentity(pid: 0)), binding: binding, planned: planned, state: state, policy: policy,
+                now: now, warnings: &warnings))
+            indices[key] = index
+            return index
+        }
+    }
+
     /// The decision for one process by the rule of its own app.
-    private static func decide(
+    fileprivate static func decide(
         _ process: RunningProcess, binding: Binding, planned: Snap, state: SystemState, policy: Policy,
         now: Timestamp, warnings: inout Set<String>
     ) -> ProcessDecision {
@@ -223,6 +258,10 @@ public enum Planner {
             // resolves past it, as `shutdown` is no escalation of a shutdown.
             decision.then = settings.then.value
             decision.sources.append(.init(field: "then", source: settings.then.source))
+            if action == .restart, let command = settings.restartCommand {
+                decision.restartCommand = command.value
+                decision.sources.append(.init(field: "restart-command", source: command.source))
+            }
         }
         return decision
     }

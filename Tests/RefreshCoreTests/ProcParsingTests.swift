@@ -59,6 +59,12 @@ import Testing
         #expect(none == nil)
     }
 
+    @Test func onlyCgroupLinesNamingASnapUnitAreKept() {
+        let cgroup = "12:pids:/user.slice\n9:name=systemd:/system.slice/snap.vlc.vlc.service\n1:cpu:/\n0::/system.slice/snap.vlc.vlc.service\n0::/snapd.service\n"
+        let lines = Array(cgroup.utf8).withUnsafeBytes { ProcParsing.snapCgroupLines($0) }
+        #expect(lines == ["9:name=systemd:/system.slice/snap.vlc.vlc.service", "0::/system.slice/snap.vlc.vlc.service"])
+    }
+
     @Test func mountPointEscapesAreDecoded() {
         #expect(FileSystemRevisionStore.unescapeMountField(ArraySlice(Array("/tmp/a\\040b/snap".utf8))) == "/tmp/a b/snap")
         #expect(FileSystemRevisionStore.unescapeMountField(ArraySlice(Array("/plain".utf8))) == "/plain")

@@ -31,8 +31,9 @@ struct ScanCompare {
             }
         }
         if sizes.isEmpty { sizes = [1000, 5000] }
-        let work = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
-                                               appropriateFor: URL(fileURLWithPath: "/tmp"), create: true).path
+        var template = Array("/tmp/scancompare-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        let work = String(cString: made)
         defer { try? FileManager.default.removeItem(atPath: work) }
         try run("/usr/bin/gcc", ["-O2", "-o", "\(work)/procscan", "\(shared)/procscan.c"])
         try run("/usr/bin/gcc", ["-O2", "-o", "\(work)/spawn", "\(shared)/spawn.c"])
@@ -65,7 +66,7 @@ struct ScanCompare {
             var scanned = 0
             for _ in 0..<3 {  // interleave, so drift hits both alike
                 let c = try capture("\(work)/procscan", ["\(root)/snap/", "cgroup", "maps", "repeat=\(repeats / 3)"])
-                if let field = c.split(separator: " ").first(where: { $0.hasPrefix("median_ns_per_proc=") }),
+                if let field = c.split(whereSeparator: { $0 == " " || $0 == "\n" }).first(where: { $0.hasPrefix("median_ns_per_proc=") }),
                     let value = Double(field.dropFirst("median_ns_per_proc=".count)) {
                     cTimes.append(value)
                 }
@@ -85,24 +86,24 @@ struct ScanCompare {
         }
     }
 
+    /// posix_spawn + waitpid: Foundation's Process is not used, as `spawn` leaves children
+    /// behind that it must not wait for.
     static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        var pid: pid_t = 0
+        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, tool, nil, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw CocoaError(.executableLoad) }
     }
 
     static func capture(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        guard let pipe = popen(([tool] + arguments).joined(separator: " "), "r") else { throw CocoaError(.executableLoad) }
+        var output = ""
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while fgets(&buffer, Int32(buffer.count), pipe) != nil { output += String(cString: buffer) }
+        pclose(pipe)
+        return output
     }
 }

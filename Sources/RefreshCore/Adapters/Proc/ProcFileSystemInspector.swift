@@ -5,7 +5,7 @@ import Glibc
 /// The real ``ProcessInspector``: reads `/proc` with direct system calls and byte parsing.
 ///
 /// For every process: identity from `stat` (PID + start time), `exe`, `cwd`, the `maps` paths
-/// under `ROOT/snap/`, `cgroup`, and — for a process in a snap cgroup whose mount namespace is
+/// under `ROOT/snap/`, the `cgroup` lines that name a snap unit, and — for a process in a snap cgroup whose mount namespace is
 /// not ours, as snap-confine makes them — the squashfs image behind its root mount
 /// (`mountinfo` → loop device → `/sys/block/loopN/loop/backing_file`). Kernel threads are
 /// skipped; a process that vanishes mid-scan is skipped silently; one whose files cannot be
@@ -67,9 +67,9 @@ public struct ProcFileSystemInspector: ProcessInspector {
                 uninspectable.append(pid)
             }
             if case .success(let count) = Syscall.readFile("cgroup", at: pidFD, into: &buffer) {
-                evidence.cgroups = buffer.withUnsafeBytes { ProcParsing.lines(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                evidence.cgroups = buffer.withUnsafeBytes { ProcParsing.snapCgroupLines(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
-            if evidence.cgroups.contains(where: { $0.contains("/snap.") }),
+            if !evidence.cgroups.isEmpty,
                 let namespace = readLink("ns/mnt", pidFD).0, namespace != ownNamespace,
                 case .success(let count) = Syscall.readFile("mountinfo", at: pidFD, into: &buffer),
                 let source = buffer.withUnsafeBytes({ ProcParsing.rootMountSource(UnsafeRawBufferPointer(rebasing: $0[..<count])) }) {

@@ -83,6 +83,28 @@ enum ProcParsing {
         bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: UnsafeRawBufferPointer(rebasing: $0), as: UTF8.self) }
     }
 
+    /// The lines of `/proc/PID/cgroup` that name a snap unit (`.../snap.NAME....`): the only
+    /// ones binding inference reads, so the others cost no strings.
+    static func snapCgroupLines(_ bytes: UnsafeRawBufferPointer) -> [String] {
+        var result: [String] = []
+        let needle = Array("/snap.".utf8)
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let count = line.count
+            guard count >= needle.count else { continue }
+            var i = line.startIndex
+            let last = line.endIndex - needle.count
+            while i <= last {
+                if line[i] == needle[0] && line[i + 1] == needle[1] && line[i + 2] == needle[2]
+                    && line[i + 3] == needle[3] && line[i + 4] == needle[4] && line[i + 5] == needle[5] {
+                    result.append(String(decoding: UnsafeRawBufferPointer(rebasing: line), as: UTF8.self))
+                    break
+                }
+                i += 1
+            }
+        }
+        return result
+    }
+
     /// The source device of the mount at `/` in `/proc/PID/mountinfo` (the last one, as later
     /// mounts cover earlier ones), e.g. `/dev/loop3`.
     static func rootMountSource(_ bytes: UnsafeRawBufferPointer) -> String? {

@@ -362,7 +362,7 @@ struct CLITests {
         let myDB = try #require(all.first { $0["name"] as? String == "my-db" })
         let db = try #require((myDB["processes"] as? [[String: Any]])?.first)
         #expect(db["action"] as? String == "shutdown")
-        #expect(db["stop-command"] as? [String] == ["/snap/my-db/current/bin/db-ctl", "shutdown"])
+        #expect(db["stop-command"] as? [String] == ["/snap/my-db/30/bin/db-ctl", "shutdown"])
         #expect(db["timeout"] as? String == "2m")
         #expect(db["then"] as? String == "kill")
     }

@@ -54,7 +54,7 @@ import Testing
         #expect(libvirt.decision(for: 6001)?.action == .restart)
         #expect(libvirt.decision(for: 6050)?.action == .shutdown)
         let db = try #require(plan.snaps.first { $0.name.rawValue == "my-db" })
-        #expect(db.decision(for: 8001)?.stopCommand == ["/snap/my-db/current/bin/db-ctl", "shutdown"])
+        #expect(db.decision(for: 8001)?.stopCommand == ["/snap/my-db/30/bin/db-ctl", "shutdown"])
         #expect(db.decision(for: 8001)?.timeout == .minutes(2))
         let core = try #require(plan.snaps.first { $0.name.rawValue == "core22" })
         #expect(core.processes.map(\.identity.pid) == [4242, 5001, 5151, 5160, 6001, 6050, 7001, 8001])

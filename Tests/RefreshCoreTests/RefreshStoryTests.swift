@@ -16,6 +16,7 @@ struct RefreshStoryTests {
         var lines = ["#!/bin/sh", "log=\"$1\""]
         for signal in ignoring { lines.append("trap 'echo \(signal) >> \"$log\"' \(signal)") }
         for signal in exitOn where !ignoring.contains(signal) { lines.append("trap 'echo \(signal) >> \"$log\"; exit 0' \(signal)") }
+        lines.append("echo $$ > \"$log.pid\"")
         lines.append("echo started >> \"$log\"")
         lines.append("while :; do sleep 0.05; done")
         return lines.joined(separator: "\n") + "\n"
@@ -59,7 +60,11 @@ struct RefreshStoryTests {
         try app("qemu-toy", "  qemu:\n    command: bin/qemu\n", ["bin/qemu": .copy("/bin/sleep")])
         try app("vlc-toy", "  vlc:\n    command: bin/vlc\n", ["bin/vlc": .copy("/bin/sleep")])
         let sh: ToyHost.Content = .copy("/bin/sh")
-        try app("svc-toy", "  svc:\n    command: bin/sh\n    daemon: simple\n", ["bin/sh": sh, "bin/svc": .text(Self.recorder(), mode: 0o755)])
+        try app("svc-toy", "  svc:\n    command: bin/sh\n    daemon: simple\n", [
+            "bin/sh": sh, "bin/svc": .text(Self.recorder(), mode: 0o755),
+            // A stop tool that says which revision it came from and asks the daemon to stop.
+            "bin/stop": .text("#!/bin/sh\necho \"stop tool $0\" >> \"$1\"\nkill -INT $(cat \"$1.pid\")\n", mode: 0o755),
+        ])
         try app("stubborn-toy", "  stubborn:\n    command: bin/sh\n    daemon: simple\n", ["bin/sh": sh, "bin/svc": .text(Self.recorder(ignoring: ["TERM"]), mode: 0o755)])
         try app("kill-toy", "  k:\n    command: bin/k\n", ["bin/k": .copy("/bin/sleep")])
         try Self.policy.write(toFile: host.path("policy.yaml"), atomically: true, encoding: .utf8)
@@ -288,5 +293,32 @@ struct RefreshStoryTests {
         #expect(third.code == 0)
         #expect(current(host, "vlc-toy") == "3")
         #expect(!FileManager.default.fileExists(atPath: host.path("var/lib/refreshctl/postponed/vlc-toy")))
+    }
+
+    /// A policy stop-command under `/snap/NAME/current/` runs the tool of the revision the
+    /// process runs from, although `current` has moved on by then.
+    @Test func aStopCommandRunsTheOldRevisionsTool() throws {
+        let host = try makeHost()
+        defer { host.tearDown() }
+        let service = try host.start(host.path("snap/svc-toy/2/bin/sh"), [host.path("snap/svc-toy/2/bin/svc"), host.path("logs/svc")], execs: "sh")
+        usleep(200_000)
+        let policy = """
+            version: 1
+            rules:
+              - snap: svc-toy
+                on-refresh: shutdown
+                stop-command: ["/snap/svc-toy/current/bin/stop", "\(host.path("logs/svc"))"]
+                timeout: 10s
+
+            """
+        try policy.write(toFile: host.path("stop.yaml"), atomically: true, encoding: .utf8)
+        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
+        #expect(planned.out.contains("shutdown: run /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), wait 10s, then kill"))
+        let applied = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
+        #expect(applied.code == 0, "\(applied.err)")
+        #expect(applied.out.contains("pid \(service) svc-toy.svc: shutdown: ran /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), exited after"))
+        #expect(log(host, "svc") == ["started", "stop tool \(host.path("snap/svc-toy/2/bin/stop"))", "INT"])
+        #expect(!alive(service))
+        #expect(current(host, "svc-toy") == "3")
     }
 }

@@ -249,7 +249,10 @@ public enum Planner {
                 decision.signal = signal
                 decision.sources.append(.init(field: "signal", source: settings.stop.source))
             case .command(let words):
-                decision.stopCommand = words
+                // `current` will have moved to the new revision by the time the command runs:
+                // the process's own revision holds the tool that matches it.
+                let current = "/snap/\(binding.snap)/current/", own = "/snap/\(binding.snap)/\(binding.revision)/"
+                decision.stopCommand = words.map { $0.hasPrefix(current) ? own + $0.dropFirst(current.count) : $0 }
                 decision.sources.append(.init(field: "stop-command", source: settings.stop.source))
             }
             decision.timeout = settings.timeout.value

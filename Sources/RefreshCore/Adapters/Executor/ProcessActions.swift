@@ -34,6 +34,8 @@ struct ProcessActions {
     let progress: @Sendable (String) -> Void
     /// Whether systemd is PID 1 (then `restart` without a restart-command uses systemctl).
     let systemd: Bool
+    /// The host root: a stop command under `/snap/` names a file of the root's snap tree.
+    let layout: HostLayout
 
     private final class Work {
         let decision: ProcessDecision
@@ -117,7 +119,7 @@ struct ProcessActions {
         item.deadline = now + Double(d.timeout?.nanoseconds ?? 30_000_000_000) / 1e9
         if let words = d.stopCommand {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: words[0])
+            process.executableURL = URL(fileURLWithPath: words[0].hasPrefix("/snap/") ? layout.root + words[0] : words[0])
             process.arguments = Array(words.dropFirst())
             process.standardInput = FileHandle.nullDevice
             do {

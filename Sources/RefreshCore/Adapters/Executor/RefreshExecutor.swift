@@ -159,7 +159,7 @@ public struct RefreshExecutor: Sendable {
         try journal.write(record)
         crashPoint("journal:acting")
         for snapPlan in staged { _ = try? transactions[snapPlan.name]!.handle(.actingStarted) }
-        let actions = ProcessActions(progress: progress, systemd: systemd)
+        let actions = ProcessActions(progress: progress, systemd: systemd, layout: layout)
         let results = actions.carryOut(staged.flatMap(\.processes))
         let aborting = Set(results.filter(\.aborts).map(\.identity.pid))
         for snapPlan in staged {
@@ -289,7 +289,7 @@ public struct RefreshExecutor: Sendable {
             }
             let plan = Planner.plan(state: state, request: RefreshRequest(items), policy: usedPolicy ?? .builtIn, now: now)
             warnings = plan.warnings
-            let actions = ProcessActions(progress: progress, systemd: systemd)
+            let actions = ProcessActions(progress: progress, systemd: systemd, layout: layout)
             results = actions.carryOut(plan.snaps.filter { $0.outcome == .refresh || $0.outcome == .postponed }.flatMap(\.processes)
                 .map { decision in
                     // A postponement that was already past makes no sense now that current has moved.

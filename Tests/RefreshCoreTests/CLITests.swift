@@ -16,59 +16,11 @@ private struct CLIRun: Sendable {
 private let cliPackageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// `refreshctl`, next to the test bundle in the build products directory.
-private func refreshctlURL() throws -> URL {
-    var candidates: [URL] = []
-    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-    }
-    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent())
-    for directory in candidates {
-        // On Linux the test product is an executable `*.xctest` in the products directory; on
-        // macOS it is a bundle, `*.xctest/Contents/MacOS/...`.
-        for up in 0...3 {
-            var dir = directory
-            for _ in 0..<up { dir = dir.deletingLastPathComponent() }
-            let url = dir.appendingPathComponent("refreshctl")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-    }
-    throw CLITestError("refreshctl not found next to the test binary (looked in \(candidates.map(\.path)))")
-}
-
-private struct CLITestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Runs `refreshctl arguments` in `directory` (default: the package root).
 private func refreshctl(_ arguments: [String], in directory: URL = cliPackageRoot) throws -> CLIRun {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("refreshctl-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("stdout")
-    let errURL = scratch.appendingPathComponent("stderr")
-    try Data().write(to: outURL)
-    try Data().write(to: errURL)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-
-    let process = Process()
-    process.executableURL = try refreshctlURL()
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    #expect(process.terminationReason == .exit, "refreshctl \(arguments) was killed by a signal")
-    return CLIRun(
-        status: process.terminationStatus,
-        stdout: try Data(contentsOf: outURL),
-        stderr: try Data(contentsOf: errURL))
+    let run = try runProduct("refreshctl", arguments, in: directory)
+    #expect(run.exited, "refreshctl \(arguments) was killed by a signal")
+    return CLIRun(status: run.code, stdout: run.stdout, stderr: run.stderr)
 }
 
 /// A temporary directory with the given files, removed after `body`.

@@ -47,9 +47,8 @@ struct CrashRecoveryTests {
     }
 
     func runApply(_ host: ToyHost, crashAt point: String) throws -> Process {
-        let exe = (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") as NSString).deletingLastPathComponent
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe + "/refreshctl")
+        process.executableURL = try productURL("refreshctl")
         process.arguments = ["apply", "--quiet", "--root", host.root, "--policy", host.path("policy.yaml"), "rec-toy", "kill-toy"]
         var environment = ProcessInfo.processInfo.environment
         environment["REFRESHCTL_TESTING_CRASH_AT"] = point

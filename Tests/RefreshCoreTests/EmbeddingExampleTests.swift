@@ -5,19 +5,8 @@ import Testing
 /// `Examples/RefreshTable`: a tool that links the library alone prints what a refresh does.
 @Suite(.timeLimit(.minutes(2))) struct EmbeddingExampleTests {
     func refreshTable(_ arguments: [String]) throws -> (code: Int32, out: [String], err: [String]) {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let process = Process()
-        process.executableURL = exe.deletingLastPathComponent().appendingPathComponent("refresh-table")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packagePath(""))
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, lines(String(decoding: outData, as: UTF8.self)), lines(String(decoding: errData, as: UTF8.self)))
+        let run = try runProduct("refresh-table", arguments)
+        return (run.code, lines(run.out), lines(run.err))
     }
 
     @Test func theKioskTableShowsEveryProcessAndItsFate() throws {

@@ -12,30 +12,10 @@ import Testing
         var err: [String]
     }
 
-    /// `refreshctl` is built next to the test executable (`swift test` builds every target).
-    static func refreshctl() throws -> URL {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let binary = exe.deletingLastPathComponent().appendingPathComponent("refreshctl")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw RefreshCoreError(.io, "\(binary.path): error: refreshctl is not built next to the tests; run 'swift build' first")
-        }
-        return binary
-    }
-
     /// Runs `refreshctl ARGS` in `directory` (relative to the package root).
     func refreshctl(_ arguments: [String], in directory: String = "") throws -> Run {
-        let process = Process()
-        process.executableURL = try Self.refreshctl()
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packagePath(directory))
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(code: process.terminationStatus, out: lines(String(decoding: outData, as: UTF8.self)), err: lines(String(decoding: errData, as: UTF8.self)))
+        let run = try runProduct("refreshctl", arguments, in: URL(fileURLWithPath: packagePath(directory)))
+        return Run(code: run.code, out: lines(run.out), err: lines(run.err))
     }
 
     @Test func allPassingIsExitCode0() throws {

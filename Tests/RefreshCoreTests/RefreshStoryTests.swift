@@ -175,8 +175,7 @@ struct RefreshStoryTests {
         #expect(applied.code == 0)
         #expect(applied.out.contains("kept revision 1: in use by 1 process"))
         let watcher = Process()
-        let exe = (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") as NSString).deletingLastPathComponent
-        watcher.executableURL = URL(fileURLWithPath: exe + "/refreshctl")
+        watcher.executableURL = try productURL("refreshctl")
         watcher.arguments = ["gc", "--root", host.root, "--watch", "vlc-toy"]
         let out = Pipe()
         watcher.standardOutput = out

@@ -1,3 +1,4 @@
+import Foundation
 @testable import RefreshCore
 
 /// Plans a scenario given as text under a policy given as text (or the built-in policy).
@@ -31,4 +32,52 @@ func packagePath(_ relative: String, file: String = #filePath) -> String {
     var parts = file.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(3)  // Tests/RefreshCoreTests/TestSupport.swift
     return parts.joined(separator: "/") + "/" + relative
+}
+
+/// What one run of a built product printed and how it ended.
+struct ProductRun: Sendable {
+    var code: Int32
+    var stdout: Data
+    var stderr: Data
+    /// Whether it ended by exit (not by a signal).
+    var exited: Bool
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+    var err: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// A product built next to the test binary (`swift test` builds every target): the test
+/// executable's directory on Linux, found through /proc/self/exe.
+func productURL(_ name: String) throws -> URL {
+    let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    let url = directory.appendingPathComponent(name)
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+        throw RefreshCoreError(.io, "\(url.path): error: \(name) is not built next to the tests; run 'swift build' first")
+    }
+    return url
+}
+
+/// Runs a built product with `arguments` in `directory` (default: the package root). Output
+/// goes to files, so neither stream can fill a pipe while the other is read.
+func runProduct(_ name: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> ProductRun {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("refreshcore-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+    try Data().write(to: outURL)
+    try Data().write(to: errURL)
+    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    let process = Process()
+    process.executableURL = try productURL(name)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory ?? URL(fileURLWithPath: packagePath(""))
+    if let environment { process.environment = environment }
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return ProductRun(code: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL),
+                      exited: process.terminationReason == .exit)
 }

@@ -231,17 +231,7 @@ final class ToyHost: @unchecked Sendable {
 
     /// Runs the built refreshctl; returns exit code, stdout, stderr.
     static func refreshctl(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
-        let exe = (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") as NSString).deletingLastPathComponent
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe + "/refreshctl")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let run = try runProduct("refreshctl", arguments)
+        return (run.code, run.out, run.err)
     }
 }

@@ -2,38 +2,14 @@ import Foundation
 import Testing
 @testable import RefreshCore
 
-/// One policy file that must be refused with exactly one error, at `line`:`column`, whose
-/// message contains `message`.
-struct PolicyErrorCase: Sendable, CustomTestStringConvertible {
-    let name: String
-    let yaml: String
-    let line: Int
-    let column: Int
-    /// Parts the message must contain, separated by " … " (lists of keys may grow).
-    let message: String
-
-    init(_ name: String, _ yaml: String, _ line: Int, _ column: Int, _ message: String) {
-        self.name = name
-        self.yaml = yaml
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    var testDescription: String { name }
-}
+typealias PolicyErrorCase = InputErrorCase
 
 /// Parses `text` as `policy.yaml` and returns the diagnostics of the error it throws; records
 /// an issue (and returns `[]`) when it does not throw.
 private func policyDiagnostics(
     _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [Diagnostic] {
-    let error = #expect(throws: RefreshCoreError.self, sourceLocation: sourceLocation) {
-        try Policy(parsing: text, file: "policy.yaml")
-    }
-    guard let error else { return [] }
-    #expect(error.code == .invalidInput, sourceLocation: sourceLocation)
-    return error.diagnostics
+    refusal(sourceLocation: sourceLocation) { _ = try Policy(parsing: text, file: "policy.yaml") }
 }
 
 /// Parses a policy that must be valid.

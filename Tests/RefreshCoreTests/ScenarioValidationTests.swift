@@ -2,36 +2,12 @@ import Foundation
 import Testing
 @testable import RefreshCore
 
-/// One scenario that must be refused with exactly one error, at `line`:`column`, whose message
-/// contains `message`.
-struct ScenarioErrorCase: Sendable, CustomTestStringConvertible {
-    let name: String
-    let yaml: String
-    let line: Int
-    let column: Int
-    /// Parts the message must contain, separated by " … " (lists of keys may grow).
-    let message: String
-
-    init(_ name: String, _ yaml: String, _ line: Int, _ column: Int, _ message: String) {
-        self.name = name
-        self.yaml = yaml
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    var testDescription: String { name }
-}
+typealias ScenarioErrorCase = InputErrorCase
 
 private func scenarioDiagnostics(
     _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [Diagnostic] {
-    let error = #expect(throws: RefreshCoreError.self, sourceLocation: sourceLocation) {
-        try Scenario(parsing: text, file: "scenario.yaml")
-    }
-    guard let error else { return [] }
-    #expect(error.code == .invalidInput, sourceLocation: sourceLocation)
-    return error.diagnostics
+    refusal(sourceLocation: sourceLocation) { _ = try Scenario(parsing: text, file: "scenario.yaml") }
 }
 
 private func validScenario(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Scenario {

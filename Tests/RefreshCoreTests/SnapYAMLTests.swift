@@ -1,35 +1,12 @@
 import Testing
 @testable import RefreshCore
 
-/// One snap.yaml that must be refused with exactly one error, at `line`:`column`, whose
-/// message contains `message`.
-struct SnapYAMLErrorCase: Sendable, CustomTestStringConvertible {
-    let name: String
-    let yaml: String
-    let line: Int
-    let column: Int
-    let message: String
-
-    init(_ name: String, _ yaml: String, _ line: Int, _ column: Int, _ message: String) {
-        self.name = name
-        self.yaml = yaml
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    var testDescription: String { name }
-}
+typealias SnapYAMLErrorCase = InputErrorCase
 
 private func snapYAMLDiagnostics(
     _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [Diagnostic] {
-    let error = #expect(throws: RefreshCoreError.self, sourceLocation: sourceLocation) {
-        try SnapYAML.parse(text, file: "snap.yaml")
-    }
-    guard let error else { return [] }
-    #expect(error.code == .invalidInput, sourceLocation: sourceLocation)
-    return error.diagnostics
+    refusal(sourceLocation: sourceLocation) { _ = try SnapYAML.parse(text, file: "snap.yaml") }
 }
 
 private func snapYAMLPosition(_ diagnostic: Diagnostic) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RefreshCore
+import Testing
 
 /// Plans a scenario given as text under a policy given as text (or the built-in policy).
 func plan(scenario: String, policy: String? = nil, refresh: [String]? = nil) throws -> RefreshPlan {
@@ -80,4 +81,33 @@ func runProduct(_ name: String, _ arguments: [String], in directory: URL? = nil,
     try err.close()
     return ProductRun(code: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL),
                       exited: process.terminationReason == .exit)
+}
+
+/// One input file that must be refused with exactly one error, at `line`:`column`, whose
+/// message contains `message` (parts separated by " … ", as lists of keys may grow).
+struct InputErrorCase: Sendable, CustomTestStringConvertible {
+    let name: String
+    let yaml: String
+    let line: Int
+    let column: Int
+    let message: String
+
+    init(_ name: String, _ yaml: String, _ line: Int, _ column: Int, _ message: String) {
+        self.name = name
+        self.yaml = yaml
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    var testDescription: String { name }
+}
+
+/// The diagnostics of the invalid-input error `parse` throws; records an issue (and returns
+/// `[]`) when it does not throw, or throws something else.
+func refusal(sourceLocation: Testing.SourceLocation = #_sourceLocation, _ parse: () throws -> Void) -> [Diagnostic] {
+    let error = #expect(throws: RefreshCoreError.self, sourceLocation: sourceLocation) { try parse() }
+    guard let error else { return [] }
+    #expect(error.code == .invalidInput, sourceLocation: sourceLocation)
+    return error.diagnostics
 }

@@ -70,7 +70,9 @@ struct Plan: ParsableCommand {
                 for notice in host.notices { Output.error(notice) }
                 state = host.state
             }
-            let plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
+            var plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
+            // On a live host, a restart nobody can carry out is an error the plan shows up front.
+            if scenario == nil, !ServiceManager.systemdIsPID1 { plan = plan.requiringRestartCommands() }
             print(format == .json ? plan.json() : plan.text(), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {

@@ -150,4 +150,19 @@ import Testing
             #expect(decision.signal == nil && decision.timeout == nil && decision.then == nil && decision.sources.isEmpty)
         }
     }
+
+    /// Where systemd does not run daemons, a restart needs the policy's restart-command.
+    @Test func aRestartWithoutACommandIsAnErrorWithoutSystemd() throws {
+        let daemon = demoScenario(app: "daemon: simple")
+        let bare = try plan(scenario: daemon, policy: "version: 1\nrules:\n  - snap: demo\n    on-refresh: restart\n")
+        let refused = bare.requiringRestartCommands()
+        #expect(bare.snaps[0].outcome == .refresh)
+        #expect(refused.snaps[0].outcome == .error)
+        #expect(refused.snaps[0].error == "cannot restart demo.app (pid 100): systemd is not PID 1 here and the policy gives no restart-command for it; add restart-command to its rule or choose another action")
+        #expect(refused.exitCode == 1)
+        let withCommand = try plan(scenario: daemon, policy: "version: 1\nrules:\n  - snap: demo\n    on-refresh: restart\n    restart-command: [\"/usr/local/bin/start-demo\"]\n")
+        #expect(withCommand.requiringRestartCommands().snaps[0].outcome == .refresh)
+        #expect(withCommand.snaps[0].decision(for: 100)?.restartCommand == ["/usr/local/bin/start-demo"])
+        #expect(withCommand.snaps[0].decision(for: 100)?.sources.last == .init(field: "restart-command", source: "policy.yaml:5: rule 1 (snap: demo)"))
+    }
 }

@@ -122,7 +122,9 @@ struct HostIntegrationTests {
 
             """)
 
-        let plan = try ToyHost.refreshctl(["plan", "--root", host.root, "--now", "2026-11-27T12:00:00Z", "--format", "json", "toyapp=3", "toybase"])
+        // No systemd here: the daemon's restart needs a restart-command to be plannable.
+        try "version: 1\ndefaults:\n  restart-command: [\"/bin/true\"]\n".write(toFile: host.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let plan = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("policy.yaml"), "--now", "2026-11-27T12:00:00Z", "--format", "json", "toyapp=3", "toybase"])
         #expect(plan.code == 0)
         let snaps = try #require((try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])?["snaps"] as? [[String: Any]])
         let toyapp = try #require(snaps.first { $0["name"] as? String == "toyapp" })
@@ -146,9 +148,10 @@ struct HostIntegrationTests {
         let file = host.path("snapshot.yaml")
         try snapshot.out.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(!snapshot.out.contains(host.root))  // paths are relative to the root
+        try "version: 1\ndefaults:\n  restart-command: [\"/bin/true\"]\n".write(toFile: host.path("policy.yaml"), atomically: true, encoding: .utf8)
         for format in ["text", "json"] {
-            let live = try ToyHost.refreshctl(["plan", "--root", host.root, "--now", "2026-11-27T12:00:00Z", "--format", format, "toyapp=3", "toybase"])
-            let paper = try ToyHost.refreshctl(["plan", "--scenario", file, "--format", format, "toyapp=3", "toybase"])
+            let live = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("policy.yaml"), "--now", "2026-11-27T12:00:00Z", "--format", format, "toyapp=3", "toybase"])
+            let paper = try ToyHost.refreshctl(["plan", "--scenario", file, "--policy", host.path("policy.yaml"), "--format", format, "toyapp=3", "toybase"])
             #expect(live.code == 0 && paper.code == 0)
             #expect(live.out == paper.out)
         }

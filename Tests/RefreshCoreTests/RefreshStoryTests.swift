@@ -263,6 +263,9 @@ struct RefreshStoryTests {
         usleep(200_000)
         let policy = "version: 1\nrules:\n  - snap: svc-toy\n    on-refresh: restart\n"
         try policy.write(toFile: host.path("restart.yaml"), atomically: true, encoding: .utf8)
+        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("restart.yaml"), "svc-toy"])
+        #expect(planned.code == 1)
+        #expect(planned.out.hasPrefix("svc-toy: error: cannot restart svc-toy.svc (pid \(service)): systemd is not PID 1 here"))
         let applied = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("restart.yaml"), "svc-toy"])
         #expect(applied.code == 1)
         #expect(applied.out.contains("svc-toy: error: cannot restart svc-toy.svc (pid \(service)): systemd is not PID 1 here and the policy gives no restart-command for it"))

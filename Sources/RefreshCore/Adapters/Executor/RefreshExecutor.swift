@@ -32,9 +32,7 @@ public struct RefreshExecutor: Sendable {
         store = FileSystemRevisionStore(root: root)
         journal = Journal(layout: layout)
         self.progress = progress
-        var buffer: [UInt8] = []
-        let comm = (try? Syscall.readFile("/proc/1/comm", into: &buffer).get()).map { String(decoding: buffer[..<$0], as: UTF8.self) }
-        systemd = comm?.hasPrefix("systemd") ?? false
+        systemd = ServiceManager.systemdIsPID1
         crashAt = getenv("REFRESHCTL_TESTING_CRASH_AT").map { String(cString: $0) }
     }
 
@@ -57,7 +55,8 @@ public struct RefreshExecutor: Sendable {
             throw RefreshCoreError(.refreshFailed, "an interrupted refresh is recorded in \(journal.path); run 'refreshctl recover' first")
         }
         let host = HostReader(store: store, inspector: ProcFileSystemInspector(root: layout.rootPath)).read()
-        let plan = Planner.plan(state: host.state, request: request, policy: policy, now: now)
+        let planned = Planner.plan(state: host.state, request: request, policy: policy, now: now)
+        let plan = systemd ? planned : planned.requiringRestartCommands()
         return try carryOut(plan, host: host, policyPath: policyPath, operation: operation)
     }
 
@@ -94,12 +93,7 @@ public struct RefreshExecutor: Sendable {
             var report = ApplyReport.SnapReport(name: snapPlan.name, from: snapPlan.from, to: snapPlan.to, outcome: .refreshed, removed: [], kept: [])
             switch snapPlan.outcome {
             case .refresh:
-                if let problem = restartProblem(snapPlan) {
-                    report.outcome = .error
-                    report.message = problem
-                } else {
-                    moving.append(snapPlan)
-                }
+                moving.append(snapPlan)
             case .postponed:
                 report.outcome = .postponed
                 if let postponement = snapPlan.postponement {
@@ -200,14 +194,6 @@ public struct RefreshExecutor: Sendable {
                 record.snaps[index].state = transaction.state
             }
         }
-    }
-
-    /// A restart the host cannot carry out: no systemd and no restart-command.
-    private func restartProblem(_ snapPlan: SnapPlan) -> String? {
-        guard !systemd, let decision = snapPlan.processes.first(where: { $0.action == .restart && $0.restartCommand == nil }) else {
-            return nil
-        }
-        return "cannot restart \(decision.appLabel) (pid \(decision.identity.pid)): systemd is not PID 1 here and the policy gives no restart-command for it; add restart-command to its rule or choose another action"
     }
 
     private func stage(_ snapPlan: SnapPlan) throws(RefreshCoreError) {

@@ -323,4 +323,40 @@ struct RefreshStoryTests {
         #expect(!alive(service))
         #expect(current(host, "svc-toy") == "3")
     }
+
+    /// Progress on stderr while waiting, silent with --quiet; --wait waits for the lock.
+    @Test func progressWhileWaitingAndWaitingForTheLock() throws {
+        let host = try makeHost()
+        defer { host.tearDown() }
+        let policy = "version: 1\nrules:\n  - snap: stubborn-toy\n    on-refresh: shutdown\n    timeout: 3s\n    then: kill\n"
+        try policy.write(toFile: host.path("slow.yaml"), atomically: true, encoding: .utf8)
+        let first = try host.start(host.path("snap/stubborn-toy/2/bin/sh"), [host.path("snap/stubborn-toy/2/bin/svc"), host.path("logs/a")], execs: "sh")
+        usleep(200_000)
+        let loud = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("slow.yaml"), "stubborn-toy=3"])
+        #expect(loud.code == 0)
+        #expect(loud.err.contains("waiting for stubborn-toy.stubborn (pid \(first)) to exit, "))
+        #expect(loud.out.contains("pid \(first) stubborn-toy.stubborn: shutdown: sent SIGTERM, still running after 3s, killed"))
+
+        // Back to 2 with a second stubborn process, quietly, while another holder has the lock.
+        let second = try host.start(host.path("snap/stubborn-toy/3/bin/sh"), [host.path("snap/stubborn-toy/3/bin/svc"), host.path("logs/b")], execs: "sh")
+        usleep(200_000)
+        var lock: HostLock? = try HostLock(layout: HostLayout(root: host.root), wait: false)
+        let waiter = Process()
+        waiter.executableURL = try productURL("refreshctl")
+        waiter.arguments = ["apply", "--quiet", "--wait", "--root", host.root, "--policy", host.path("slow.yaml"), "stubborn-toy=2"]
+        let err = Pipe()
+        waiter.standardError = err
+        waiter.standardOutput = FileHandle.nullDevice
+        try waiter.run()
+        usleep(700_000)
+        #expect(waiter.isRunning)  // waiting for the lock, not exiting 4
+        #expect(current(host, "stubborn-toy") == "3")
+        lock = nil
+        _ = lock
+        waiter.waitUntilExit()
+        #expect(waiter.terminationStatus == 0)
+        #expect(!String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("waiting for"))
+        #expect(current(host, "stubborn-toy") == "2")
+        #expect(!alive(second))
+    }
 }

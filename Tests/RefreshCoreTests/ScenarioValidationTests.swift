@@ -494,7 +494,6 @@ struct ScenarioValidationTests {
         #expect(qemud.refreshMode == .endure)
         #expect(qemud.stopTimeout == .seconds(60))
         #expect(scenario.refresh?.items.map(\.description) == ["vlc=12", "core22"])
-        #expect(scenario.expect != nil)
 
         #expect(scenario.state.processes.map(\.pid) == [4242, 5151])
         let bound = try #require(scenario.state.processes[0].binding)

@@ -13,10 +13,4 @@ public struct SystemState: Sendable, Hashable {
 
     /// Snap names in order.
     public var snapNames: [SnapName] { snaps.keys.sorted() }
-
-    /// Whether `name` is a base for others: type base/os/core, or named as another snap's `base`.
-    public func isBase(_ name: SnapName) -> Bool {
-        if let info = snaps[name]?.info(), info.type.isBaseLike { return true }
-        return snaps.values.contains { $0.info()?.base == name }
-    }
 }

@@ -54,11 +54,11 @@ extension Scenario {
         if let node = fields["refresh"] {
             refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
         }
-        let policyPath = fields["policy"].flatMap { reader.string($0, what: "policy path") }
+        _ = fields["policy"].flatMap { reader.string($0, what: "policy path") }  // for test files
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
         self.init(
             file: file, state: SystemState(snaps: snaps, processes: processes), now: now,
-            refresh: refresh, policyPath: policyPath, expect: fields["expect"], cases: fields["cases"],
+            refresh: refresh,
             warnings: reader.sortedDiagnostics)
     }
 

@@ -23,8 +23,6 @@ public struct JournalRecord: Codable, Sendable, Hashable {
         public var dataExisted: Bool
         /// Revisions the plan removes once the processes are handled.
         public var remove: [String]
-        /// Whether the data is the target's own (a revert) rather than a copy.
-        public var copyData: Bool
     }
 
     public var version = 1

@@ -112,7 +112,7 @@ public struct RefreshExecutor: Sendable {
                 name: snapPlan.name.rawValue, from: snapPlan.from!.description, to: snapPlan.to!.description, state: .planned,
                 targetWasMounted: store.isMounted(snapPlan.name, snapPlan.to!),
                 dataExisted: pathExists(layout.dataDirectory(snapPlan.name, snapPlan.to!)),
-                remove: snapPlan.remove.map(\.description), copyData: true)
+                remove: snapPlan.remove.map(\.description))
         })
         guard !moving.isEmpty else {
             return ApplyReport(operation: operation, snaps: reports.values.sorted { $0.name < $1.name }, processes: [], warnings: plan.warnings)

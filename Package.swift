@@ -1,11 +1,21 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The layers are targets, so the compiler keeps them apart (see DESIGN.md, "Layers"):
+//
+//   RefreshCore  pure: model, policy, planner, state machines, scenarios, output, the adapter
+//                protocols and the executor's logic. No Glibc, no Foundation: builds anywhere.
+//   RefreshIO    portable I/O on Foundation: reading policy, scenario and test files, finding
+//                test files, the wall clock. Builds wherever Foundation does.
+//   RefreshHost  Linux only: the real adapters (revision store over squashfs loop mounts, /proc
+//                inspector, pidfd signaller, journal, lock) and the tiny C target for syscalls.
+//   refreshctl   argument parsing and printing.
 let package = Package(
     name: "RefreshCore",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "RefreshCore", targets: ["RefreshCore"]),
+        .library(name: "RefreshIO", targets: ["RefreshIO"]),
+        .library(name: "RefreshHost", targets: ["RefreshHost"]),
         .executable(name: "refreshctl", targets: ["refreshctl"]),
     ],
     dependencies: [
@@ -14,34 +24,42 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "RefreshCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "RefreshIO",
+            dependencies: ["RefreshCore"]
+        ),
+        .target(
             name: "CRefreshSys",
             cSettings: [.define("_GNU_SOURCE")]
         ),
         .target(
-            name: "RefreshCore",
-            dependencies: ["CRefreshSys", .product(name: "Yams", package: "Yams")]
+            name: "RefreshHost",
+            dependencies: ["RefreshCore", "RefreshIO", "CRefreshSys"]
         ),
         .executableTarget(
             name: "refreshctl",
             dependencies: [
-                "RefreshCore",
+                "RefreshCore", "RefreshIO", "RefreshHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "RefreshCoreTests",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO", "RefreshHost"],
             exclude: ["Fixtures"]  // data the tests read by path, not resources
         ),
         // Examples/: a tool that embeds the library without the CLI, and policy tests in Swift.
         .executableTarget(
             name: "refresh-table",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO"],
             path: "Examples/RefreshTable"
         ),
         .testTarget(
             name: "ExamplePolicyTests",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO"],
             path: "Examples/PolicyTests"
         ),
     ],

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The refresh transaction and revision lifecycle state machines: every legal transition with
 /// its action, every other (state, event) pair refused with the state unchanged, and the paths

@@ -1,3 +1,4 @@
+import RefreshCore
 /// Which service manager runs the host's daemons.
 public enum ServiceManager {
     /// Whether systemd is PID 1 (then `systemctl restart snap.NAME.APP.service` restarts a daemon).

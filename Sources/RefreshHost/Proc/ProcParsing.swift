@@ -1,3 +1,5 @@
+import RefreshCore
+
 /// Byte-level parsers for `/proc` files: no Foundation, no intermediate strings for what is
 /// skipped. Pure, so they are unit-tested on hand-written input.
 enum ProcParsing {

@@ -1,31 +1,9 @@
+import RefreshCore
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// What happened to one process.
-public struct ProcessResult: Sendable, Hashable {
-    public enum Outcome: String, Sendable, Hashable {
-        case leftRunning = "left-running"
-        case exited
-        case killed
-        case restarted
-        case stillRunning = "still-running"
-        case gone
-        case refused
-        case failed
-    }
-
-    public var identity: ProcessIdentity
-    public var label: String
-    public var action: Action
-    public var outcome: Outcome
-    /// What happened, in words: "sent SIGTERM, exited after 0.2s".
-    public var detail: String
-    /// The timeout ran out and the decision's `then` is `abort`.
-    public var aborts: Bool
-}
 
 /// Carries out the process decisions of a plan, all at once: total time is about the longest
 /// timeout, not the sum. Signals go through ``PidfdSignaller`` only.

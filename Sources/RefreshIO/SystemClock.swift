@@ -1,4 +1,5 @@
 import Foundation
+import RefreshCore
 
 /// The wall clock, for a plan whose scenario does not fix `now`.
 public enum SystemClock {

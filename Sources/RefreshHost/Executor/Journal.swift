@@ -1,3 +1,4 @@
+import RefreshCore
 import Foundation
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Foundation
+import RefreshCore
 
 /// Finds policy unit test files (`*.test.yaml`) under the paths `refreshctl test` is given.
 ///

@@ -36,11 +36,6 @@ public struct HostReader: Sendable {
         self.inspector = inspector
     }
 
-    /// The real host under `root`.
-    public init(root: String) {
-        self.init(store: FileSystemRevisionStore(root: root), inspector: ProcFileSystemInspector(root: root))
-    }
-
     public func read() -> Host {
         let listing = store.list()
         let scan = inspector.scan()

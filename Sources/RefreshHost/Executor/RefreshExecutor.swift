@@ -1,3 +1,5 @@
+import RefreshCore
+import RefreshIO
 #if canImport(Glibc)
 import Glibc
 #endif

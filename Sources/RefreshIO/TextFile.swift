@@ -1,4 +1,5 @@
 import Foundation
+import RefreshCore
 
 /// Reads the text files the engine is given (policies, scenarios, snap.yaml), refusing any
 /// that is larger than ``YAMLDocument/maximumSize`` before reading it whole.
@@ -53,5 +54,23 @@ extension SnapYAML {
     /// Reads and parses a `meta/snap.yaml` at `path`.
     public static func read(_ path: String) throws(RefreshCoreError) -> SnapInfo {
         try parse(try TextFile.read(path), file: path)
+    }
+}
+
+extension PolicyTestFile {
+    /// Reads and parses the test file at `path`; `policy:` and `scenario:` are resolved
+    /// against its folder.
+    /// - Throws: ``RefreshCoreError``: `io` when the file cannot be read, `invalidInput` with
+    ///   every problem, each at its `file:line:column`.
+    public init(contentsOf path: String) throws(RefreshCoreError) {
+        try self.init(parsing: try TextFile.read(path), file: path, read: TextFile.read)
+    }
+}
+
+extension PolicyTestSuite {
+    /// Loads each test file and the policy it names from disk: ``init(loading:policy:read:)``
+    /// with ``TextFile/read(_:)``.
+    public init(loading paths: [String], policy: Policy? = nil) {
+        self.init(loading: paths, policy: policy, read: TextFile.read)
     }
 }

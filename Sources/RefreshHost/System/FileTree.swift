@@ -1,3 +1,4 @@
+import RefreshCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -18,6 +18,19 @@ public struct ApplyReport: Sendable, Hashable {
         public var removed: [Revision]
         /// Revisions the plan would have removed that stay, and why.
         public var kept: [KeptRevision]
+
+        package init(
+            name: SnapName, from: Revision?, to: Revision?, outcome: SnapOutcome, message: String? = nil,
+            removed: [Revision], kept: [KeptRevision]
+        ) {
+            self.name = name
+            self.from = from
+            self.to = to
+            self.outcome = outcome
+            self.message = message
+            self.removed = removed
+            self.kept = kept
+        }
     }
 
     public var operation: String
@@ -26,6 +39,13 @@ public struct ApplyReport: Sendable, Hashable {
     /// Sorted by PID.
     public var processes: [ProcessResult]
     public var warnings: [String]
+
+    package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], warnings: [String]) {
+        self.operation = operation
+        self.snaps = snaps
+        self.processes = processes
+        self.warnings = warnings
+    }
 
     /// 0 done; 1 something could not be completed; 3 postponed.
     public var exitCode: Int32 {

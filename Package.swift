@@ -9,13 +9,19 @@ import PackageDescription
 //                test files, the wall clock. Builds wherever Foundation does.
 //   RefreshHost  Linux only: the real adapters (revision store over squashfs loop mounts, /proc
 //                inspector, pidfd signaller, journal, lock) and the tiny C target for syscalls.
+//   RefreshFakes test doubles of every adapter over a host kept in memory, with a clock that
+//                jumps (as swift-nio's EmbeddedEventLoop): the executor tested without root.
 //   refreshctl   argument parsing and printing.
 let package = Package(
     name: "RefreshCore",
+    // RefreshCore, RefreshIO and RefreshFakes build wherever Swift 6 and Foundation do (Swift's
+    // Synchronization needs macOS 15); RefreshHost and refreshctl need Linux.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "RefreshCore", targets: ["RefreshCore"]),
         .library(name: "RefreshIO", targets: ["RefreshIO"]),
         .library(name: "RefreshHost", targets: ["RefreshHost"]),
+        .library(name: "RefreshFakes", targets: ["RefreshFakes"]),
         .executable(name: "refreshctl", targets: ["refreshctl"]),
     ],
     dependencies: [
@@ -29,6 +35,10 @@ let package = Package(
         ),
         .target(
             name: "RefreshIO",
+            dependencies: ["RefreshCore"]
+        ),
+        .target(
+            name: "RefreshFakes",
             dependencies: ["RefreshCore"]
         ),
         .target(
@@ -48,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RefreshCoreTests",
-            dependencies: ["RefreshCore", "RefreshIO", "RefreshHost"],
+            dependencies: ["RefreshCore", "RefreshIO", "RefreshHost", "RefreshFakes"],
             exclude: ["Fixtures"]  // data the tests read by path, not resources
         ),
         // Examples/: a tool that embeds the library without the CLI, and policy tests in Swift.

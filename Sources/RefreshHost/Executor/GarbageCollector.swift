@@ -136,7 +136,7 @@ public struct GarbageCollector: Sendable {
             var fds: [Int32] = []
             for identity in identities {
                 // Only waits: the pidfd tells when it exits; nothing is sent.
-                if case .success(let fd) = signaller.open(identity) { fds.append(fd) }
+                if case .success(let handle) = signaller.open(identity) { fds.append(handle.reference) }
             }
             if fds.isEmpty {
                 usleep(200_000)

@@ -7,7 +7,7 @@ import Glibc
 
 /// What an apply (or revert) has set out to do and how far it got: written before every step
 /// so `refreshctl recover` can undo or finish it after a crash.
-public struct JournalRecord: Codable, Sendable, Hashable {
+public struct LegacyJournalRecord: Codable, Sendable, Hashable {
     /// The step about to be carried out (written before it starts).
     public enum Phase: String, Codable, Sendable, Hashable, CaseIterable {
         case planned, staging, switching, acting, collecting, done
@@ -36,13 +36,13 @@ public struct JournalRecord: Codable, Sendable, Hashable {
 
 /// The journal file, `ROOT/var/lib/refreshctl/journal.json`: replaced atomically (a temporary
 /// file, fsync, rename, fsync of the directory) so a crash leaves the old or the new record.
-public struct Journal: Sendable {
+public struct LegacyJournal: Sendable {
     public let layout: HostLayout
     public var path: String { layout.stateDirectory + "/journal.json" }
 
     public init(layout: HostLayout) { self.layout = layout }
 
-    public func write(_ record: JournalRecord) throws(RefreshCoreError) {
+    public func write(_ record: LegacyJournalRecord) throws(RefreshCoreError) {
         try HostLock.makeStateDirectory(layout)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -65,18 +65,18 @@ public struct Journal: Sendable {
         guard rename(temporary, path) == 0 else {
             throw RefreshCoreError(.io, "cannot replace the journal \(path): \(SystemCallError("rename", errno: errno))")
         }
-        Journal.syncDirectory(layout.stateDirectory)
+        LegacyJournal.syncDirectory(layout.stateDirectory)
     }
 
     /// The record, or `nil` when no refresh is under way.
-    public func read() throws(RefreshCoreError) -> JournalRecord? {
+    public func read() throws(RefreshCoreError) -> LegacyJournalRecord? {
         var buffer: [UInt8] = []
         switch Syscall.readFile(path, flags: O_NOFOLLOW, into: &buffer) {
         case .failure(let error) where error.errno == ENOENT: return nil
         case .failure(let error): throw RefreshCoreError(.io, "cannot read the journal: \(error)", underlying: error)
         case .success(let count):
             do {
-                return try JSONDecoder().decode(JournalRecord.self, from: Data(buffer[..<count]))
+                return try JSONDecoder().decode(LegacyJournalRecord.self, from: Data(buffer[..<count]))
             } catch {
                 throw RefreshCoreError(.io, "the journal \(path) cannot be read (\(error)); inspect it and remove it by hand once the host is in order")
             }
@@ -85,7 +85,7 @@ public struct Journal: Sendable {
 
     public func remove() {
         unlink(path)
-        Journal.syncDirectory(layout.stateDirectory)
+        LegacyJournal.syncDirectory(layout.stateDirectory)
     }
 
     static func syncDirectory(_ path: String) {

@@ -1,5 +1,6 @@
 import RefreshCore
 import Foundation
+import CRefreshSys
 
 #if canImport(Glibc)
 import Glibc
@@ -85,8 +86,8 @@ struct ProcessActions {
         case .failure(let refusal):
             result(item, .refused, refusal.description)
             return
-        case .success(let fd):
-            item.pidfd = fd
+        case .success(let handle):
+            item.pidfd = handle.reference
         }
         item.started = now
         if d.action == .kill {
@@ -114,9 +115,14 @@ struct ProcessActions {
     }
 
     private func send(_ signal: Int32, _ item: Work, label: String) {
-        if case .failure(let refusal) = signaller.send(signal, to: item.pidfd), refusal != .gone {
+        if case .failure(let refusal) = sendRaw(signal, item.pidfd), refusal != .gone {
             result(item, .failed, "could not send \(label): \(refusal)")
         }
+    }
+
+    private func sendRaw(_ signal: Int32, _ pidfd: Int32) -> Result<Void, SignalRefusal> {
+        if crs_pidfd_send_signal(pidfd, signal, 0) == 0 { return .success(()) }
+        return errno == ESRCH ? .failure(.gone) : .failure(.failed("pidfd_send_signal: \(errno)"))
     }
 
     private func how(_ item: Work) -> String {
@@ -151,7 +157,7 @@ struct ProcessActions {
         let waited = "\(how(item)), still running after \(d.timeout?.description ?? "the timeout")"
         switch d.then ?? .kill {
         case .kill:
-            _ = signaller.send(SIGKILL, to: item.pidfd)
+            _ = sendRaw(SIGKILL, item.pidfd)
             let until = now + 10
             while !PidfdSignaller.hasExited(item.pidfd), ProcessActions.now() < until {
                 PidfdSignaller.waitForAny([item.pidfd], milliseconds: 100)

@@ -12,7 +12,7 @@ import Glibc
 public struct RefreshExecutor: Sendable {
     public let layout: HostLayout
     public let store: FileSystemRevisionStore
-    public let journal: Journal
+    public let journal: LegacyJournal
     let progress: @Sendable (String) -> Void
     let systemd: Bool
 
@@ -32,7 +32,7 @@ public struct RefreshExecutor: Sendable {
     public init(root: String, progress: @escaping @Sendable (String) -> Void = { _ in }) {
         layout = HostLayout(root: root)
         store = FileSystemRevisionStore(root: root)
-        journal = Journal(layout: layout)
+        journal = LegacyJournal(layout: layout)
         self.progress = progress
         systemd = ServiceManager.systemdIsPID1
         crashAt = getenv("REFRESHCTL_TESTING_CRASH_AT").map { String(cString: $0) }
@@ -109,8 +109,8 @@ public struct RefreshExecutor: Sendable {
             }
             reports[snapPlan.name] = report
         }
-        var record = JournalRecord(operation: operation, phase: .staging, policy: policyPath, snaps: moving.map { snapPlan in
-            JournalRecord.SnapEntry(
+        var record = LegacyJournalRecord(operation: operation, phase: .staging, policy: policyPath, snaps: moving.map { snapPlan in
+            LegacyJournalRecord.SnapEntry(
                 name: snapPlan.name.rawValue, from: snapPlan.from!.description, to: snapPlan.to!.description, state: .planned,
                 targetWasMounted: store.isMounted(snapPlan.name, snapPlan.to!),
                 dataExisted: pathExists(layout.dataDirectory(snapPlan.name, snapPlan.to!)),
@@ -190,7 +190,7 @@ public struct RefreshExecutor: Sendable {
         return ApplyReport(operation: operation, snaps: reports.values.sorted { $0.name < $1.name }, processes: results, warnings: plan.warnings)
     }
 
-    private func sync(_ record: inout JournalRecord, _ transactions: [SnapName: RefreshTransaction]) {
+    private func sync(_ record: inout LegacyJournalRecord, _ transactions: [SnapName: RefreshTransaction]) {
         for index in record.snaps.indices {
             if let name = SnapName(record.snaps[index].name), let transaction = transactions[name] {
                 record.snaps[index].state = transaction.state
@@ -205,7 +205,7 @@ public struct RefreshExecutor: Sendable {
     }
 
     /// Undoes staging: unmounts what this refresh mounted, removes the data directory it created.
-    private func undoStaging(_ name: SnapName, entry: JournalRecord.SnapEntry) throws(RefreshCoreError) {
+    private func undoStaging(_ name: SnapName, entry: LegacyJournalRecord.SnapEntry) throws(RefreshCoreError) {
         guard let target = Revision(entry.to) else { return }
         if !entry.targetWasMounted, store.isMounted(name, target) { try store.unmount(name, target) }
         if !entry.dataExisted { try store.removeCreatedData(name, target) }

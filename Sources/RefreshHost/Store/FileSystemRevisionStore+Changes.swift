@@ -45,13 +45,11 @@ extension FileSystemRevisionStore {
     /// Makes `var/snap/NAME/TO` a copy of `var/snap/NAME/FROM` (modes, ownership, symlinks
     /// kept), through a temporary directory renamed into place. Does nothing when TO exists:
     /// user data is never overwritten. `common/` is never touched.
-    /// - Returns: whether it created TO.
-    @discardableResult
-    public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> Bool {
+    public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         let target = layout.dataDirectory(snap, to)
-        if case .success = Syscall.lstat(target) { return false }
+        if case .success = Syscall.lstat(target) { return DataCopyOutcome(created: false) }
         let source = layout.dataDirectory(snap, from)
-        guard isDirectory(layout.dataRoot(snap)) else { return false }
+        guard isDirectory(layout.dataRoot(snap)) else { return DataCopyOutcome(created: false) }
         let partial = target + ".refreshctl-partial"
         _ = FileTree.remove(partial, path: partial)
         if isDirectory(source) {
@@ -67,8 +65,8 @@ extension FileSystemRevisionStore {
             _ = FileTree.remove(partial, path: partial)
             throw RefreshCoreError(.io, "cannot put the copy in place at \(target): \(error)", underlying: error)
         }
-        Journal.syncDirectory(layout.dataRoot(snap))
-        return true
+        _ = SystemJournalFiles().syncDirectory(layout.dataRoot(snap))
+        return DataCopyOutcome(created: true)
     }
 
     /// Removes a data directory this refresh created (and any partial copy). Only for undoing a
@@ -101,6 +99,16 @@ extension FileSystemRevisionStore {
     /// Whether the revision is mounted now.
     public func isMounted(_ snap: SnapName, _ revision: Revision) -> Bool {
         readMountPoints().contains(layout.revisionDirectory(snap, revision))
+    }
+
+    public func hasImage(_ snap: SnapName, _ revision: Revision) -> Bool {
+        if case .success = Syscall.lstat(layout.image(snap, revision)) { return true }
+        return false
+    }
+
+    public func hasData(_ snap: SnapName, _ revision: Revision) -> Bool {
+        if case .success = Syscall.lstat(layout.dataDirectory(snap, revision)) { return true }
+        return false
     }
 
     func isDirectory(_ path: String) -> Bool {

@@ -5,8 +5,8 @@ import Glibc
 
 /// One refresh at a time: an exclusive `flock` on `ROOT/var/lib/refreshctl/lock`, whose
 /// content names the holder so a second caller can say who it is.
-public final class HostLock: @unchecked Sendable {
-    private let fd: Int32
+public final class HostLock: LockHold, @unchecked Sendable {
+    private var fd: Int32
     public let path: String
 
     /// Takes the lock.
@@ -38,10 +38,15 @@ public final class HostLock: @unchecked Sendable {
         _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
-    deinit {
+    deinit { release() }
+
+    /// Lets go of the lock (once; later calls do nothing).
+    public func release() {
+        guard fd >= 0 else { return }
         _ = ftruncate(fd, 0)
         _ = flock(fd, LOCK_UN)
         Syscall.close(fd)
+        fd = -1
     }
 
     static func makeStateDirectory(_ layout: HostLayout) throws(RefreshCoreError) {
@@ -52,5 +57,16 @@ public final class HostLock: @unchecked Sendable {
                 throw RefreshCoreError(.io, "cannot create \(path): \(error)", underlying: error)
             }
         }
+    }
+}
+
+/// The real ``RefreshLock``: ``HostLock`` on `ROOT/var/lib/refreshctl/lock`.
+public struct FileLock: RefreshLock {
+    public let layout: HostLayout
+
+    public init(layout: HostLayout) { self.layout = layout }
+
+    public func acquire(wait: Bool) throws(RefreshCoreError) -> any LockHold {
+        try HostLock(layout: layout, wait: wait)
     }
 }

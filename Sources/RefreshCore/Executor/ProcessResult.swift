@@ -29,3 +29,21 @@ public struct ProcessResult: Sendable, Hashable {
         self.aborts = aborts
     }
 }
+
+/// What happened to one service: stopped, restarted, or why not.
+public struct ServiceResult: Sendable, Hashable {
+    /// `snap.NAME.APP.service`.
+    public var unit: String
+    public var action: Action
+    public var outcome: ProcessResult.Outcome
+    /// What was done and what came of it: the signal or command, what the service manager
+    /// did, what a command printed.
+    public var detail: String
+
+    package init(unit: String, action: Action, outcome: ProcessResult.Outcome, detail: String) {
+        self.unit = unit
+        self.action = action
+        self.outcome = outcome
+        self.detail = detail
+    }
+}

@@ -38,12 +38,15 @@ public struct ApplyReport: Sendable, Hashable {
     public var snaps: [SnapReport]
     /// Sorted by PID.
     public var processes: [ProcessResult]
+    /// What happened to each service that was stopped or restarted, sorted by unit.
+    public var services: [ServiceResult]
     public var warnings: [String]
 
-    package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], warnings: [String]) {
+    package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], services: [ServiceResult] = [], warnings: [String]) {
         self.operation = operation
         self.snaps = snaps
         self.processes = processes
+        self.services = services
         self.warnings = warnings
     }
 
@@ -51,7 +54,7 @@ public struct ApplyReport: Sendable, Hashable {
     public var exitCode: Int32 {
         // A rollback is a failed refresh, but a successful recovery.
         if snaps.contains(where: { $0.outcome == .error || ($0.outcome == .rolledBack && operation != "recover") })
-            || processes.contains(where: { $0.outcome == .failed }) {
+            || processes.contains(where: { $0.outcome == .failed }) || services.contains(where: { $0.outcome == .failed }) {
             return 1
         }
         if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
@@ -71,6 +74,12 @@ public struct ApplyReport: Sendable, Hashable {
             }
             for revision in snap.removed { lines.append("  removed revision \(revision)") }
             for kept in snap.kept { lines.append("  kept revision \(kept.revision): \(kept.why)") }
+        }
+        if !services.isEmpty {
+            lines.append("services:")
+            for service in services {
+                lines.append("  \(service.unit): \(service.action): \(service.outcome.rawValue): \(service.detail)")
+            }
         }
         if !processes.isEmpty {
             lines.append("processes:")
@@ -108,6 +117,14 @@ public struct ApplyReport: Sendable, Hashable {
                     ("action", .string(process.action.rawValue)),
                     ("outcome", .string(process.outcome.rawValue)),
                     ("detail", .string(process.detail)),
+                ])
+            })),
+            ("services", .array(services.map { service in
+                .object([
+                    ("unit", .string(service.unit)),
+                    ("action", .string(service.action.rawValue)),
+                    ("outcome", .string(service.outcome.rawValue)),
+                    ("detail", .string(service.detail)),
                 ])
             })),
             ("warnings", .array(warnings.map { .string($0) })),

@@ -72,17 +72,41 @@ public struct JournalRecord: Sendable, Hashable {
 
     /// One shutdown (of a service or a process) and how far it got.
     public struct WorkEntry: Sendable, Hashable {
+        /// How a restarted service starts again, so `recover` can finish a restart that a
+        /// crash interrupted after the stop.
+        public struct Restart: Sendable, Hashable {
+            public var snap: SnapName
+            /// The revision it starts from (its environment).
+            public var revision: Revision
+            /// The app whose processes show it runs again.
+            public var app: AppName?
+            /// The restart-command; `nil` means the service manager starts `unit`.
+            public var command: [String]?
+            public var unit: String?
+
+            public init(snap: SnapName, revision: Revision, app: AppName?, command: [String]?, unit: String?) {
+                self.snap = snap
+                self.revision = revision
+                self.app = app
+                self.command = command
+                self.unit = unit
+            }
+        }
+
         /// `service snap.NAME.APP.service` or `process PID@START`.
         public var key: String
         /// The ``ShutdownMachine/State/name`` it was last in.
         public var state: String
         /// The outcome, once done (`exited`, `restarted`, ...).
         public var outcome: String?
+        /// Set for a restart.
+        public var restart: Restart?
 
-        public init(key: String, state: String, outcome: String? = nil) {
+        public init(key: String, state: String, outcome: String? = nil, restart: Restart? = nil) {
             self.key = key
             self.state = state
             self.outcome = outcome
+            self.restart = restart
         }
     }
 
@@ -132,6 +156,15 @@ public struct JournalRecord: Sendable, Hashable {
         pairs.append(("work", .array(work.map { entry in
             var fields: [(String, JSONValue)] = [("key", .string(entry.key)), ("state", .string(entry.state))]
             if let outcome = entry.outcome { fields.append(("outcome", .string(outcome))) }
+            if let restart = entry.restart {
+                var restartFields: [(String, JSONValue)] = [
+                    ("snap", .string(restart.snap.rawValue)), ("revision", .string(restart.revision.description)),
+                ]
+                if let app = restart.app { restartFields.append(("app", .string(app.rawValue))) }
+                if let command = restart.command { restartFields.append(("command", .array(command.map { .string($0) }))) }
+                if let unit = restart.unit { restartFields.append(("unit", .string(unit))) }
+                fields.append(("restart", .object(restartFields)))
+            }
             return .object(fields)
         })))
         return JSONValue.object(pairs).serialized() + "\n"
@@ -152,7 +185,7 @@ public struct JournalRecord: Sendable, Hashable {
         var reader = YAMLReader()
         let keys = ["version", "operation", "phase", "started", "policy", "snaps", "work"]
         guard let fields = reader.fields(root, what: "the journal", allowed: keys) else {
-            throw .invalidInput(reader.sortedDiagnostics)
+            throw .invalidInput(JournalRecord.advised(reader.sortedDiagnostics, advice))
         }
         guard let versionNode = fields["version"], let version = versionNode.integer else {
             reader.error(fields["version"] ?? root, "the journal has no format version; \(advice)")
@@ -188,20 +221,43 @@ public struct JournalRecord: Sendable, Hashable {
         var work: [WorkEntry] = []
         if let node = fields["work"] {
             for item in reader.list(node, what: "work") ?? [] {
-                guard let entry = reader.fields(item, what: "a work entry", allowed: ["key", "state", "outcome"]),
-                    let key = entry["key"].flatMap({ reader.string($0, what: "key") }),
-                    let state = entry["state"].flatMap({ reader.string($0, what: "state") })
-                else {
+                guard let entry = reader.fields(item, what: "a work entry", allowed: ["key", "state", "outcome", "restart"]) else { continue }
+                guard let keyNode = entry["key"], let stateNode = entry["state"] else {
                     reader.error(item, "a work entry needs 'key' and 'state'; \(advice)")
                     continue
                 }
-                work.append(WorkEntry(key: key, state: state, outcome: entry["outcome"].flatMap { reader.string($0, what: "outcome") }))
+                guard let key = reader.string(keyNode, what: "key"), let state = reader.string(stateNode, what: "state") else { continue }
+                var restart: WorkEntry.Restart?
+                if let node = entry["restart"] {
+                    guard let fields = reader.fields(node, what: "a restart", allowed: ["snap", "revision", "app", "command", "unit"]) else { continue }
+                    guard let snap = fields["snap"].flatMap({ reader.snapName($0, what: "snap name") }),
+                        let revision = fields["revision"].flatMap({ reader.revision($0, what: "revision") })
+                    else {
+                        reader.error(node, "a restart needs 'snap' and 'revision'; \(advice)")
+                        continue
+                    }
+                    let command = fields["command"].map { (reader.list($0, what: "command") ?? []).compactMap { reader.string($0, what: "command word") } }
+                    restart = WorkEntry.Restart(
+                        snap: snap, revision: revision, app: fields["app"].flatMap { reader.appName($0, what: "app name") },
+                        command: command, unit: fields["unit"].flatMap { reader.string($0, what: "unit") })
+                }
+                work.append(WorkEntry(key: key, state: state, outcome: entry["outcome"].flatMap { reader.string($0, what: "outcome") }, restart: restart))
             }
         }
         guard !reader.hasErrors, let operation, let phase, let started else {
-            throw .invalidInput(reader.sortedDiagnostics)
+            throw .invalidInput(JournalRecord.advised(reader.sortedDiagnostics, advice))
         }
         self.init(operation: operation, phase: phase, policy: policy, started: started, snaps: snaps, work: work)
+    }
+
+    /// Every error with what to do about it.
+    private static func advised(_ diagnostics: [Diagnostic], _ advice: String) -> [Diagnostic] {
+        diagnostics.map { diagnostic in
+            guard diagnostic.severity == .error, !diagnostic.message.contains(advice) else { return diagnostic }
+            var advised = diagnostic
+            advised.message += "; \(advice)"
+            return advised
+        }
     }
 
     private static func snapEntry(_ node: YAMLNode, reader: inout YAMLReader, advice: String) -> SnapEntry? {
@@ -217,15 +273,17 @@ public struct JournalRecord: Sendable, Hashable {
                 return nil
             }
         }
+        let missing = ["name", "from", "to", "state", "target-was-mounted", "data-existed"].filter { fields[$0] == nil }
+        if !missing.isEmpty {
+            reader.error(node, "a snap entry needs name, from, to, state, target-was-mounted and data-existed (it has no \(missing.joined(separator: ", "))); \(advice)")
+            return nil
+        }
         guard let name = fields["name"].flatMap({ reader.snapName($0, what: "snap name") }),
             let from = fields["from"].flatMap({ reader.revision($0, what: "revision") }),
             let to = fields["to"].flatMap({ reader.revision($0, what: "revision") }),
             let state = fields["state"].flatMap({ reader.choice($0, what: "transaction state", RefreshTransaction.State.allCases.map { ($0.rawValue, $0) }) }),
             let mounted = boolean("target-was-mounted"), let existed = boolean("data-existed")
-        else {
-            reader.error(node, "a snap entry needs name, from, to, state, target-was-mounted and data-existed; \(advice)")
-            return nil
-        }
+        else { return nil }
         var remove: [Revision] = []
         if let list = fields["remove"] {
             remove = (reader.list(list, what: "remove") ?? []).compactMap { reader.revision($0, what: "revision") }

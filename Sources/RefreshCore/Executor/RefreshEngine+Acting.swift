@@ -8,6 +8,8 @@ extension RefreshEngine {
         var services: [ServiceResult] = []
         /// Snaps whose refresh a `then: abort` gives up, with why.
         var aborting: [SnapName: String] = [:]
+        /// The journal keys of the shutdowns carried out.
+        var keys: Set<String> = []
     }
 
     /// One shutdown: of a service (once, however many processes it has) or of one process.
@@ -25,6 +27,8 @@ extension RefreshEngine {
         var snaps: Set<SnapName>
         let stopEnvironment: [String: String]
         let restartEnvironment: [String: String]
+        /// What the journal records of a restart, for `recover`.
+        let restart: JournalRecord.WorkEntry.Restart?
         var machine: ShutdownMachine
         var handles: [ProcessIdentity: ProcessHandle] = [:]
         var command: (any CommandJob)?
@@ -56,18 +60,17 @@ extension RefreshEngine {
                 case .failure(let refusal): unreachable.append((identity, refusal.description))
                 }
             }
-            try feed(&items[index], .start(now: start, gone: gone))
+            try feed(&items[index], .start(now: start, gone: gone), &record)
             for (identity, why) in unreachable where items[index].machine.remaining.contains(identity) {
-                try feed(&items[index], .unreachable(identity, why))
+                try feed(&items[index], .unreachable(identity, why), &record)
             }
-            try journal(&items[index], &record)
         }
+        outcome.keys = Set(items.map(\.key))
         var lastProgress = start
         while items.contains(where: { !$0.machine.isDone || $0.command != nil }) {
             let now = clock.now()
             for index in items.indices {
-                try poll(&items[index], now: now)
-                try journal(&items[index], &record)
+                try poll(&items[index], now: now, &record)
             }
             if now.since(lastProgress) >= .seconds(1) {
                 lastProgress = now
@@ -179,11 +182,16 @@ extension RefreshEngine {
             stop: stop, processes: service.stopped, timeout: service.timeout ?? .seconds(30), then: service.then ?? .kill,
             killThroughServiceManager: managed, moveOut: moveOut, restart: restart)
         let restartRevision = targets[service.snap] ?? service.revision
+        let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
+            var command: [String]?
+            if case .command(let words) = restart { command = words }
+            return .init(snap: service.snap, revision: restartRevision, app: service.app, command: command, unit: service.unit)
+        }
         return WorkItem(
             key: "service \(service.unit)", label: service.unit, service: service, unit: managed ? service.unit : nil,
             decisions: decisions, snaps: [snap],
             stopEnvironment: environment(service.snap, service.revision),
-            restartEnvironment: environment(service.snap, restartRevision),
+            restartEnvironment: environment(service.snap, restartRevision), restart: record,
             machine: ShutdownMachine(plan: plan))
     }
 
@@ -210,11 +218,16 @@ extension RefreshEngine {
             stop: stop, processes: [decision.identity], timeout: decision.timeout ?? .seconds(30), then: decision.then ?? .kill,
             restart: restart)
         let restartRevision = targets[decision.snap] ?? decision.revision
+        let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
+            var command: [String]?
+            if case .command(let words) = restart { command = words }
+            return .init(snap: decision.snap, revision: restartRevision, app: decision.app, command: command, unit: unit)
+        }
         return WorkItem(
             key: RefreshEngine.processKey(decision.identity), label: "\(decision.appLabel) (pid \(decision.identity.pid))",
             service: nil, unit: unit, decisions: [decision], snaps: [snap],
             stopEnvironment: environment(decision.snap, decision.revision),
-            restartEnvironment: environment(decision.snap, restartRevision),
+            restartEnvironment: environment(decision.snap, restartRevision), restart: record,
             machine: ShutdownMachine(plan: plan))
     }
 
@@ -241,8 +254,9 @@ extension RefreshEngine {
         return Command(arguments, environment: environment, detached: detached)
     }
 
-    /// Feeds `event` and carries out what the machine asks, until it asks to wait.
-    private func feed(_ item: inout WorkItem, _ event: ShutdownMachine.Event) throws(RefreshCoreError) {
+    /// Feeds `event` and carries out what the machine asks, until it asks to wait; a new state
+    /// is journalled before the step it leads to is carried out.
+    private func feed(_ item: inout WorkItem, _ event: ShutdownMachine.Event, _ record: inout JournalRecord) throws(RefreshCoreError) {
         var events = [event]
         while !events.isEmpty {
             let next = events.removeFirst()
@@ -252,6 +266,7 @@ extension RefreshEngine {
             } catch {
                 throw RefreshCoreError(.refreshFailed, "\(item.label): \(error); the refresh stopped here and its journal stays for 'refreshctl recover'", underlying: error)
             }
+            try journal(&item, &record)
             events += carryOut(action, for: &item)
         }
     }
@@ -311,26 +326,26 @@ extension RefreshEngine {
     }
 
     /// Feeds what happened since the last look: jobs that ended, processes that exited, time.
-    private func poll(_ item: inout WorkItem, now: MonotonicInstant) throws(RefreshCoreError) {
+    private func poll(_ item: inout WorkItem, now: MonotonicInstant, _ record: inout JournalRecord) throws(RefreshCoreError) {
         if let job = item.command, let result = job.result {
             item.command = nil
             if item.machine.isDone {
                 // Only the report wants it now.
                 _ = try? item.machine.handle(.commandEnded(result))
             } else {
-                try feed(&item, .commandEnded(result))
+                try feed(&item, .commandEnded(result), &record)
             }
         }
         if let job = item.job, let result = job.result {
             item.job = nil
             if case .movingOut = item.machine.state {
                 switch result {
-                case .done: try feed(&item, .movedOut(failure: nil))
-                case .timedOut: try feed(&item, .movedOut(failure: "the service manager did not answer in time"))
-                case .failed(let why): try feed(&item, .movedOut(failure: why))
+                case .done: try feed(&item, .movedOut(failure: nil), &record)
+                case .timedOut: try feed(&item, .movedOut(failure: "the service manager did not answer in time"), &record)
+                case .failed(let why): try feed(&item, .movedOut(failure: why), &record)
                 }
             } else {
-                try feed(&item, .jobEnded(result))
+                try feed(&item, .jobEnded(result), &record)
             }
         }
         if let job = item.restartCommand, let result = job.result {
@@ -342,27 +357,27 @@ extension RefreshEngine {
                 failure = "the restart-command \(words.joined(separator: " ")) \(result.summary)"
                 if !result.output.isEmpty { failure? += "; it printed: \(result.output)" }
             }
-            try feed(&item, .restartEnded(failure: failure))
+            try feed(&item, .restartEnded(failure: failure), &record)
         }
         if let job = item.restartJob, let result = job.result {
             item.restartJob = nil
             switch result {
-            case .done: try feed(&item, .restartEnded(failure: nil))
-            case .timedOut: try feed(&item, .restartEnded(failure: "the service manager did not start \(item.label) in time"))
-            case .failed(let why): try feed(&item, .restartEnded(failure: why))
+            case .done: try feed(&item, .restartEnded(failure: nil), &record)
+            case .timedOut: try feed(&item, .restartEnded(failure: "the service manager did not start \(item.label) in time"), &record)
+            case .failed(let why): try feed(&item, .restartEnded(failure: why), &record)
             }
         }
         switch item.machine.state {
         case .movingOut, .stopping, .killing:
             for identity in item.machine.remaining.sorted() {
                 guard let handle = item.handles[identity], adapters.signaller.hasExited(handle) else { continue }
-                try feed(&item, .exited(identity))
+                try feed(&item, .exited(identity), &record)
             }
         default:
             break
         }
         if let deadline = item.machine.deadline, now >= deadline {
-            try feed(&item, .tick(now: now))
+            try feed(&item, .tick(now: now), &record)
         }
     }
 
@@ -371,7 +386,7 @@ extension RefreshEngine {
         let state = item.machine.state.name
         guard state != item.journalled else { return }
         item.journalled = state
-        var entry = JournalRecord.WorkEntry(key: item.key, state: state)
+        var entry = JournalRecord.WorkEntry(key: item.key, state: state, restart: item.restart)
         if case .done(let outcome) = item.machine.state { entry.outcome = RefreshEngine.name(of: outcome) }
         if let index = record.work.firstIndex(where: { $0.key == item.key }) {
             record.work[index] = entry
@@ -379,6 +394,7 @@ extension RefreshEngine {
             record.work.append(entry)
         }
         try adapters.journal.write(record)
+        try crashPoint("work:\(state)")
     }
 
     static func name(of outcome: ShutdownMachine.Outcome) -> String {

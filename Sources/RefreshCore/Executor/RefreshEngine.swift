@@ -14,10 +14,12 @@ public struct RefreshEngine: Sendable {
     package var crashHook: (@Sendable (String) throws(RefreshCoreError) -> Void)?
 
     /// Every point at which the crash tests stop an apply: right after each journal write
-    /// (`journal:PHASE`) and right after each step's effect (`done:PHASE`).
+    /// (`journal:PHASE`), right after each step's effect (`done:PHASE`), and right after a
+    /// shutdown's new state is journalled (`work:STATE`; `work:restarting`: stopped, not yet
+    /// started again).
     package static let crashPoints = [
         "journal:staging", "done:staging", "journal:switching", "done:switching",
-        "journal:acting", "done:acting", "journal:collecting", "done:collecting",
+        "journal:acting", "work:restarting", "done:acting", "journal:collecting", "done:collecting",
     ]
 
     /// - Parameters:
@@ -270,10 +272,16 @@ public struct RefreshEngine: Sendable {
         }
         let acting = runs.indices.filter { runs[$0].next == .waitForProcesses }
         if !acting.isEmpty {
+            // Restarts a crash interrupted after the stop: their processes are gone, so a new
+            // plan does not see them; they are started again below unless acted on now.
+            let interrupted = recovering ? record.work.filter { $0.restart != nil && $0.state != "done" } : []
             if recovering { try replan(&runs, acting, policy: policy, report: &report) }
             let outcome = try await act(on: acting.compactMap { runs[$0].plan }, record: &record, runs: runs)
             report.processes += outcome.processes
             report.services += outcome.services
+            for entry in interrupted where !outcome.keys.contains(entry.key) {
+                if let restart = entry.restart { report.services.append(await finishRestart(restart, key: entry.key)) }
+            }
             for index in acting {
                 let name = runs[index].name
                 if let culprit = outcome.aborting[name] {
@@ -320,6 +328,42 @@ public struct RefreshEngine: Sendable {
         report.snaps = (report.snaps + runs.map(\.report)).sorted { $0.name < $1.name }
         report.processes.sort { $0.identity < $1.identity }
         report.services.sort { $0.unit < $1.unit }
+    }
+
+    /// Starts a service again whose restart a crash interrupted, unless it runs again already.
+    private func finishRestart(_ restart: JournalRecord.WorkEntry.Restart, key: String) async -> ServiceResult {
+        let unit = restart.unit ?? key
+        let running = adapters.readHost().state.processes.contains { process in
+            guard let binding = process.binding else { return false }
+            return binding.snap == restart.snap && binding.revision == restart.revision && (restart.app == nil || binding.app == restart.app)
+        }
+        if running {
+            return ServiceResult(unit: unit, action: .restart, outcome: .restarted, detail: "it runs again from revision \(restart.revision) already")
+        }
+        let clock = adapters.clock
+        let timeout = TimeSpan.seconds(30)
+        let deadline = clock.now() + timeout + .seconds(1)
+        if let words = restart.command {
+            var arguments = words
+            let root = adapters.store.layout.root
+            if let first = arguments.first, first.hasPrefix("/snap/"), !root.isEmpty { arguments[0] = root + first }
+            let job = adapters.commands.start(Command(arguments, environment: environment(restart.snap, restart.revision), detached: true), timeout: timeout)
+            while job.result == nil, clock.now() < deadline { await clock.wait(until: clock.now() + .milliseconds(20), orExitOf: []) }
+            let result = job.result ?? CommandResult(termination: .timedOut)
+            return ServiceResult(
+                unit: unit, action: .restart, outcome: result.succeeded ? .restarted : .failed,
+                detail: "the interrupted restart was finished: the restart-command \(words.joined(separator: " ")) \(result.summary)" + (result.output.isEmpty ? "" : "; it printed: \(result.output)"))
+        }
+        guard let manager = adapters.serviceManager, let unitName = restart.unit else {
+            return ServiceResult(unit: unit, action: .restart, outcome: .failed, detail: "the interrupted restart cannot be finished: no service manager and no restart-command")
+        }
+        let job = manager.start(unitName, timeout: timeout)
+        while job.result == nil, clock.now() < deadline { await clock.wait(until: clock.now() + .milliseconds(20), orExitOf: []) }
+        switch job.result {
+        case .done(let what)?: return ServiceResult(unit: unit, action: .restart, outcome: .restarted, detail: "the interrupted restart was finished: \(what)")
+        case .failed(let why)?: return ServiceResult(unit: unit, action: .restart, outcome: .failed, detail: "the interrupted restart could not be finished: \(why)")
+        case .timedOut?, nil: return ServiceResult(unit: unit, action: .restart, outcome: .failed, detail: "the interrupted restart did not finish in time")
+        }
     }
 
     /// Mounts the target and copies the data.

@@ -27,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 of the policy's bytes for the journal.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -47,7 +49,10 @@ let package = Package(
         ),
         .target(
             name: "RefreshHost",
-            dependencies: ["RefreshCore", "RefreshIO", "CRefreshSys"]
+            dependencies: [
+                "RefreshCore", "RefreshIO", "CRefreshSys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "refreshctl",

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -19,7 +20,11 @@ let package = Package(
         ),
         .target(
             name: "RefreshCore",
-            dependencies: ["CRefreshSys", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "CRefreshSys",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
         ),
         .executableTarget(
             name: "refreshctl",

@@ -59,6 +59,27 @@ struct ServiceStatusParsingTests {
         #expect(try ServiceStatus.parse(show: text).mainExit == exit)
     }
 
+    @Test func aScopeHasNoMainProcess() throws {
+        let text = """
+            TimeoutStopUSec=1min 30s
+            Result=success
+            ControlGroup=/system.slice/refreshctl-survivor-demo.daemon-42.scope
+            KillMode=control-group
+            Id=refreshctl-survivor-demo.daemon-42.scope
+            LoadState=loaded
+            ActiveState=active
+            SubState=running
+            Job=
+            InvocationID=
+            """
+        #expect(try ServiceStatus.parse(show: text, kind: .scope) == ServiceStatus(
+            unit: "refreshctl-survivor-demo.daemon-42.scope", activeState: .active, subState: "running",
+            controlGroup: "/system.slice/refreshctl-survivor-demo.daemon-42.scope"))
+        // Strict both ways: a service's status needs them, a scope's must not have them.
+        #expect(throws: RefreshCoreError.self) { try ServiceStatus.parse(show: text, kind: .service) }
+        #expect(throws: RefreshCoreError.self) { try ServiceStatus.parse(show: Self.running, kind: .scope) }
+    }
+
     @Test func aStopInProgress() throws {
         let text = Self.running.replacingLine("ActiveState", with: "deactivating").replacingLine("SubState", with: "stop-sigterm")
             .replacingLine("Job", with: "205")

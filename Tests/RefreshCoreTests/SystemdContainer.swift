@@ -424,12 +424,19 @@ struct SystemdContainerTrait: SuiteTrait, TestScoping {
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         var containers: [SystemdContainer.Layout: SystemdContainer] = [:]
-        defer { containers.values.forEach { $0.tearDown() } }
+        let timings = ProcessInfo.processInfo.environment["REFRESHCORE_TEST_TIMINGS"] != nil
+        defer {
+            for container in containers.values {
+                let clock = ContinuousClock(), start = clock.now
+                container.tearDown()
+                if timings { print("[timing] \(container.name) (\(container.layout)) torn down in \(start.duration(to: clock.now))") }
+            }
+        }
         try await withThrowingTaskGroup(of: SystemdContainer.self) { group in
             for layout in layouts { group.addTask { try await SystemdContainer.boot(layout: layout) } }
             for try await container in group { containers[container.layout] = container }
         }
-        if ProcessInfo.processInfo.environment["REFRESHCORE_TEST_TIMINGS"] != nil {
+        if timings {
             for container in containers.values.sorted(by: { $0.layout.rawValue < $1.layout.rawValue }) {
                 print("[timing] \(container.name) (\(container.layout)) booted in \(container.bootDuration)")
             }

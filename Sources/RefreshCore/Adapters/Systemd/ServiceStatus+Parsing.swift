@@ -1,16 +1,24 @@
 extension ServiceStatus {
-    /// The properties ``parse(show:)`` reads, in the order `systemctl show -p` is given them.
-    public static let showProperties = [
-        "Id", "LoadState", "ActiveState", "SubState", "MainPID", "KillMode", "ControlGroup",
-        "TimeoutStopUSec", "ExecMainCode", "ExecMainStatus", "Result", "Job", "InvocationID",
-    ]
+    /// The properties ``parse(show:kind:)`` reads for a unit of `kind`, in the order
+    /// `systemctl show -p` is given them. A scope has no main process: systemd prints no
+    /// `MainPID`, `ExecMainCode` or `ExecMainStatus` for one.
+    public static func showProperties(for kind: SystemdUnitName.Kind) -> [String] {
+        let serviceOnly: Set = ["MainPID", "ExecMainCode", "ExecMainStatus"]
+        let all = [
+            "Id", "LoadState", "ActiveState", "SubState", "MainPID", "KillMode", "ControlGroup",
+            "TimeoutStopUSec", "ExecMainCode", "ExecMainStatus", "Result", "Job", "InvocationID",
+        ]
+        return kind == .service ? all : all.filter { !serviceOnly.contains($0) }
+    }
 
-    /// Parses the output of `systemctl show -p PROPERTIES UNIT` for ``showProperties``, strictly:
-    /// every line is `Key=Value`, every property appears exactly once and no other does, and
-    /// every value has its documented form. systemd prints the lines in an order of its own.
+    /// Parses the output of `systemctl show -p PROPERTIES UNIT` for the
+    /// ``showProperties(for:)`` of `kind`, strictly: every line is `Key=Value`, every property
+    /// appears exactly once and no other does, and every value has its documented form. systemd
+    /// prints the lines in an order of its own.
     ///
     /// - Throws: `RefreshCoreError` (`io`) saying which line or property was wrong.
-    public static func parse(show text: String) throws(RefreshCoreError) -> ServiceStatus {
+    public static func parse(show text: String, kind: SystemdUnitName.Kind = .service) throws(RefreshCoreError) -> ServiceStatus {
+        let showProperties = showProperties(for: kind)
         var values: [String: String] = [:]
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
@@ -23,7 +31,8 @@ extension ServiceStatus {
             guard values.updateValue(value, forKey: key) == nil else { throw failure("line \(index + 1): \(key) appears twice") }
         }
         if let missing = showProperties.first(where: { values[$0] == nil }) { throw failure("the property \(missing) is missing") }
-        func value(_ key: String) -> String { values[key]! }
+        // A scope's absent main-process fields read as "none".
+        func value(_ key: String) -> String { values[key] ?? (key == "MainPID" || key.hasPrefix("ExecMain") ? "0" : "") }
 
         let unit = value("Id")
         if unit.isEmpty { throw failure("Id is empty") }

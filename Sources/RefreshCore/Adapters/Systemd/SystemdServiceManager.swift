@@ -42,17 +42,18 @@ public struct SystemdServiceManager: Sendable {
 
     // MARK: - Status
 
-    /// The unit's status (`systemctl show`), parsed strictly.
+    /// The unit's status (`systemctl show`), parsed strictly; a scope's has no main process.
     ///
     /// - Throws: `RefreshCoreError` (`io`) when `systemctl` fails or prints what
     ///   ``ServiceStatus/parse(show:)`` does not accept.
     public func status(_ unit: SystemdUnitName) async throws(RefreshCoreError) -> ServiceStatus {
-        let arguments = ["show", "--property=" + ServiceStatus.showProperties.joined(separator: ","), "--", unit.rawValue]
+        let properties = ServiceStatus.showProperties(for: unit.kind)
+        let arguments = ["show", "--property=" + properties.joined(separator: ","), "--", unit.rawValue]
         let result = await runner.run(command(systemctl, arguments), timeout: queryTimeout)
         guard result.succeeded else {
             throw RefreshCoreError(.io, "systemctl show \(unit) \(result.termination): \(Self.message(result.output))")
         }
-        return try ServiceStatus.parse(show: result.output)
+        return try ServiceStatus.parse(show: result.output, kind: unit.kind)
     }
 
     // MARK: - Jobs
@@ -124,10 +125,14 @@ public struct SystemdServiceManager: Sendable {
         guard scope.kind == .scope else { return .failed("\(scope) is not a scope unit", nil) }
         guard !pids.isEmpty else { return .failed("no process to move out of \(unit)", nil) }
         if let bad = pids.first(where: { $0 <= 1 }) { return .failed("PID \(bad) is never moved", nil) }
+        let current: ServiceStatus
+        do throws(RefreshCoreError) { current = try await status(unit) } catch { return .failed(error.message, nil) }
+        guard current.isLoaded else { return .failed("\(unit) is not loaded (\(current.loadState))", current) }
+        // LoadUnit, not GetUnit: systemd unloads a stopped unit nothing refers to.
         let unitPath: String
-        switch await objectPath("GetUnit", "s", unit.rawValue) {
+        switch await objectPath("LoadUnit", "s", unit.rawValue) {
         case .success(let path): unitPath = path
-        case .failure(let error): return .failed("\(unit) is not loaded: \(error)", nil)
+        case .failure(let error): return .failed("\(unit): \(error)", current)
         }
         for pid in Set(pids).sorted() {
             switch await objectPath("GetUnitByPID", "u", String(pid)) {

@@ -113,6 +113,32 @@ struct CommandRunnerTests {
         #expect(await slow.value.termination == .timedOut)
     }
 
+    @Test func aTimeoutKillsEvenWhileEverySwiftConcurrencyThreadIsBusy() async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("refreshcore-runner-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let command = sh("echo $$ > \(scratch.path); exec sleep 1000")
+        let running = Task { await runner.run(command, timeout: .milliseconds(100)) }
+        var pid: pid_t?
+        for _ in 0..<500 where pid == nil {
+            pid = (try? String(contentsOf: scratch, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pid == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let child = try #require(pid)
+        defer { kill(child, SIGKILL) }
+        // Every thread of the pool blocked well past the timeout: the kill must not wait for one.
+        let aliveAfterBlocking = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
+                group.addTask {
+                    usleep(3_000_000)
+                    return isAlive(child)
+                }
+            }
+            return await group.reduce(false) { $0 || $1 }
+        }
+        #expect(!aliveAfterBlocking, "the command was killed while no concurrency thread was free")
+        #expect(await running.value.termination == .timedOut)
+    }
+
     @Test func aMissingProgramCouldNotStart() async {
         let result = await runner.run(Command(["/nonexistent/refreshcore-tool", "--flag"]), timeout: .seconds(30))
         #expect(result.termination == .couldNotStart("/nonexistent/refreshcore-tool is not an executable file (No such file or directory)"))

@@ -71,19 +71,13 @@ public struct SubprocessCommandRunner: CommandRunner {
                 output: .fileDescriptor(.init(rawValue: outputFile), closeAfterSpawningProcess: false),
                 error: .combinedWithOutput
             ) { execution in
-                let pid = execution.processIdentifier.value
-                let pidfd = execution.processIdentifier.processDescriptor
-                let ended = await ProcessExitWait.exitOrTimeout(pid: pid, pidfd: pidfd, timeout: timeout)
-                if ended == .timedOut {
-                    // Not reaped yet (swift-subprocess reaps after this closure returns), so
-                    // neither the PID nor the group's ID can belong to another process.
-                    _ = kill(-pid, SIGKILL)
-                    if pidfd >= 0 { _ = crs_pidfd_send_signal(pidfd, SIGKILL, 0) } else { _ = kill(pid, SIGKILL) }
-                }
-                return ended
+                // swift-subprocess reaps the child only after this closure returns, so the kill
+                // at the timeout cannot reach a process that took over its PID or group ID.
+                await ProcessExitWait.exitOrKill(
+                    pid: execution.processIdentifier.value, pidfd: execution.processIdentifier.processDescriptor, timeout: timeout)
             }
             let output = CommandOutput.read(outputFile, limit: outputLimit)
-            if execution.closureResult == .timedOut { return result(.timedOut, output) }
+            if execution.closureResult == .killed { return result(.timedOut, output) }
             switch execution.terminationStatus {
             case .exited(let status): return result(.exited(status), output)
             case .signaled(let signal): return result(.signalled(signal), output)

@@ -1,11 +1,28 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The layers are targets, so the compiler keeps them apart (see DESIGN.md, "Layers"):
+//
+//   RefreshCore  pure: model, policy, planner, state machines, scenarios, output, the adapter
+//                protocols and the executor's logic. No Glibc, no Foundation: builds anywhere.
+//   RefreshIO    portable I/O on Foundation: reading policy, scenario and test files, finding
+//                test files, the wall clock. Builds wherever Foundation does.
+//   RefreshHost  Linux only: the real adapters (revision store over squashfs loop mounts, /proc
+//                inspector, pidfd signaller, journal, lock, command runner on swift-subprocess,
+//                systemd service manager) and the tiny C target for syscalls.
+//   RefreshFakes test doubles of every adapter over a host kept in memory, with a clock that
+//                jumps (as swift-nio's EmbeddedEventLoop): the executor tested without root.
+//   refreshctl   argument parsing and printing.
 let package = Package(
     name: "RefreshCore",
-    platforms: [.macOS(.v13)],
+    // RefreshCore, RefreshIO and RefreshFakes build wherever Swift 6 and Foundation do (Swift's
+    // Synchronization needs macOS 15); RefreshHost and refreshctl need Linux.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "RefreshCore", targets: ["RefreshCore"]),
+        .library(name: "RefreshIO", targets: ["RefreshIO"]),
+        .library(name: "RefreshHost", targets: ["RefreshHost"]),
+        .library(name: "RefreshFakes", targets: ["RefreshFakes"]),
         .executable(name: "refreshctl", targets: ["refreshctl"]),
     ],
     dependencies: [
@@ -15,38 +32,49 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "RefreshCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "RefreshIO",
+            dependencies: ["RefreshCore"]
+        ),
+        .target(
+            name: "RefreshFakes",
+            dependencies: ["RefreshCore"]
+        ),
+        .target(
             name: "CRefreshSys",
             cSettings: [.define("_GNU_SOURCE")]
         ),
         .target(
-            name: "RefreshCore",
+            name: "RefreshHost",
             dependencies: [
-                "CRefreshSys",
-                .product(name: "Yams", package: "Yams"),
+                "RefreshCore", "RefreshIO", "CRefreshSys",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .executableTarget(
             name: "refreshctl",
             dependencies: [
-                "RefreshCore",
+                "RefreshCore", "RefreshIO", "RefreshHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "RefreshCoreTests",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO", "RefreshHost", "RefreshFakes"],
             exclude: ["Fixtures"]  // data the tests read by path, not resources
         ),
         // Examples/: a tool that embeds the library without the CLI, and policy tests in Swift.
         .executableTarget(
             name: "refresh-table",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO"],
             path: "Examples/RefreshTable"
         ),
         .testTarget(
             name: "ExamplePolicyTests",
-            dependencies: ["RefreshCore"],
+            dependencies: ["RefreshCore", "RefreshIO"],
             path: "Examples/PolicyTests"
         ),
     ],

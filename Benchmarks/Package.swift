@@ -41,7 +41,10 @@ let package = Package(
         // (spawned with shared/bench/spawn.c); a plain executable: it times both in one run.
         .executableTarget(
             name: "ScanCompare",
-            dependencies: [.product(name: "RefreshCore", package: "RefreshCore")],
+            dependencies: [
+                .product(name: "RefreshCore", package: "RefreshCore"),
+                .product(name: "RefreshHost", package: "RefreshCore"),
+            ],
             path: "Sources/ScanCompare"
         ),
     ],

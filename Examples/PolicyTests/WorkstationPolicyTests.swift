@@ -1,6 +1,7 @@
 // Policy tests in Swift: the workstation policy asserted with Swift Testing, through the
-// public API of RefreshCore alone (no @testable). Copy this file into your own test target.
+// public API of RefreshCore and RefreshIO alone (no @testable). Copy this file into your own test target.
 import RefreshCore
+import RefreshIO
 import Testing
 
 /// A file of the Examples folder, found from this source file.

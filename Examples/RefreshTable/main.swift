@@ -4,9 +4,11 @@
 //                           --policy Examples/policies/workstation.yaml [NAME[=REV]...]
 //
 // prints a table of the processes a refresh touches and what it would do to each. It uses
-// only the public API of the RefreshCore library product: load a policy and a scenario, plan,
+// only the public API of the RefreshCore and RefreshIO library products: load a policy and a
+// scenario (RefreshIO reads the files), plan,
 // read the typed decisions.
 import RefreshCore
+import RefreshIO
 
 #if canImport(Glibc)
 import Glibc

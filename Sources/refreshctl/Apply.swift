@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl apply`: carry out a refresh.
 struct Apply: ParsableCommand {

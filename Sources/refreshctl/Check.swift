@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl check`: validate a policy file.
 struct Check: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl gc`: collect old revisions nothing uses any more.
 struct Gc: ParsableCommand {

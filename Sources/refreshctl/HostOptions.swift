@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `--root` and `--format`, shared by the commands that read a host.
 struct HostOptions: ParsableArguments {

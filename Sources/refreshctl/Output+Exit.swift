@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 extension Output {
     /// Prints a library error and returns DESIGN.md's exit code for it: 4 when another refresh

@@ -1,4 +1,6 @@
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 #if canImport(Glibc)
 import Glibc

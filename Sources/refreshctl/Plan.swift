@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl plan`: a dry run of a refresh, each decision with why.
 struct Plan: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl ps`: processes and their bindings.
 struct Ps: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl recover`: finish or roll back an interrupted apply.
 struct Recover: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl revert`: back to the previous retained revision.
 struct Revert: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl snapshot`: the host as a scenario file.
 struct Snapshot: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import RefreshCore
+import RefreshHost
+import RefreshIO
 
 /// `refreshctl test`: policy unit tests, each a scenario with what its plan must show.
 struct Test: ParsableCommand {

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// Binding a process to (snap, revision, app) and its pins from what /proc shows of it.
 @Suite struct BindingInferenceTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// What one run of `refreshctl` printed and how it ended.
 private struct CLIRun: Sendable {

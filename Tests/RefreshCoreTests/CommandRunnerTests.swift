@@ -1,6 +1,8 @@
 import Foundation
+import RefreshCore
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
 
 #if canImport(Glibc)
 import Glibc
@@ -233,7 +235,7 @@ struct CommandRunnerTests {
 
 extension CommandResult {
     /// This result with `duration` (or, for nil, zero): for comparing everything else.
-    func with(duration: Duration?) -> CommandResult {
-        CommandResult(termination: termination, output: output, duration: duration ?? .zero)
+    func with(duration: TimeSpan?) -> CommandResult {
+        CommandResult(termination: termination, output: output, duration: duration ?? TimeSpan(nanoseconds: 0))
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 #if canImport(Glibc)
 import Glibc

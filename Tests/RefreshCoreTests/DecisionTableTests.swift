@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// Which action applies, and why: each action × daemon or not × snap.yaml metadata × rule order.
 @Suite struct DecisionTableTests {

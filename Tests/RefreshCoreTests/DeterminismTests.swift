@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The same input gives byte-identical text and JSON, whatever order the input lists things in.
 @Suite struct DeterminismTests {

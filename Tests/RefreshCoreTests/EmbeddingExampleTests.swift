@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// `Examples/RefreshTable`: a tool that links the library alone prints what a refresh does.
 @Suite(.timeLimit(.minutes(2))) struct EmbeddingExampleTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 #if canImport(Glibc)
 import Glibc
@@ -41,13 +43,13 @@ struct PidfdSignallerTests {
         #expect(signaller.open(ProcessIdentity(pid: pid)) == .failure(.protected("its start time is unknown, so a reused PID could not be told apart")))
         #expect(child.isRunning)
         // The right identity gets the signal, and the pidfd sees the exit.
-        let fd = try signaller.open(ProcessIdentity(pid: pid, startTime: real)).get()
-        defer { close(fd) }
-        #expect(!PidfdSignaller.hasExited(fd))
-        #expect(throws: Never.self) { try signaller.send(SIGKILL, to: fd).get() }
+        let handle = try signaller.open(ProcessIdentity(pid: pid, startTime: real)).get()
+        defer { signaller.close(handle) }
+        #expect(!signaller.hasExited(handle))
+        #expect(throws: Never.self) { try signaller.send(.sigkill, to: handle).get() }
         child.waitUntilExit()
         #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
-        #expect(PidfdSignaller.hasExited(fd))
+        #expect(signaller.hasExited(handle))
     }
 
     @Test func aProcessThatExitedIsGone() throws {

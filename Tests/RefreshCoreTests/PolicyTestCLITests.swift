@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// `refreshctl test` as a user runs it: the built binary, its exact output and exit codes.
 @Suite(.timeLimit(.minutes(2))) struct PolicyTestCLITests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// Finding `*.test.yaml` files: recursive, sorted, hidden folders skipped, mistakes reported.
 @Suite struct PolicyTestFinderTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// Every way a test file can be malformed is an error at its `file:line:column` that says what
 /// is wrong (refreshctl test: exit code 2, nothing run).
@@ -268,7 +270,7 @@ import Testing
                 expect:
                   demo: {outcome: refresh, to: 2, warnings: {contains: [a], absent: [b]}}
             """
-        let file = try PolicyTestFile(parsing: text, file: "tests/t.test.yaml")
+        let file = try PolicyTestFile(parsing: text, file: "tests/t.test.yaml", read: TextFile.read)
         #expect(file.policyPath?.value == "policies/p.yaml")
         #expect(file.policyPath?.location == SourceLocation(file: "tests/t.test.yaml", line: 11, column: 9))
         #expect(file.cases.map(\.name) == ["first", "second"])

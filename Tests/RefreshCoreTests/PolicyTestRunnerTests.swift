@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The runner's own fixtures, relative to the package root (as `refreshctl test` is run there).
 let policyTestFixtures = "Tests/RefreshCoreTests/Fixtures/policy-tests"

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The Swift API for policy tests: load, plan, and look decisions up by snap, PID and app.
 @Suite struct PolicyTestSwiftAPITests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// `postpone` with `max-postpone` measured from the snap's `postponed-since`, then `then`.
 @Suite struct PostponementTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The byte parsers behind the /proc inspector, on hand-written input.
 @Suite struct ProcParsingTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// Which revisions a refresh keeps and removes: `retain`, staged revisions, and revisions still
 /// in use after the plan's actions (the invariant: nothing a live process holds is removed).

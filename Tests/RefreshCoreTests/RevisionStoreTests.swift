@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The revision store over plain directories (no mounts needed): what it reads, what it
 /// reports, and the symlinks it refuses to follow.

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 typealias SnapYAMLErrorCase = InputErrorCase
 

@@ -1,5 +1,7 @@
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 
 /// The refresh transaction and revision lifecycle state machines: every legal transition with
 /// its action, every other (state, event) pair refused with the state unchanged, and the paths
@@ -21,11 +23,25 @@ import Testing
 
     /// One of each event; the reasons are arbitrary but distinct so actions show they carry them.
     static let transactionEvents: [TEvent] = [
+        .start, .recover(switchBegun: false), .recover(switchBegun: true),
         .staged, .switched, .actingStarted, .settled, .collected, .abort("timeout"), .failure("mount failed"),
     ]
 
     /// Every legal transition of the transaction.
     static let legalTransactions: [TransactionCase] = [
+        .init(from: .planned, event: .start, to: .planned, action: .stage),
+        // recover: what the journalled state asks for, before and after the switch began.
+        .init(from: .planned, event: .recover(switchBegun: false), to: .rolledBack, action: .undoStaging("the refresh was interrupted before the switch")),
+        .init(from: .staged, event: .recover(switchBegun: false), to: .rolledBack, action: .undoStaging("the refresh was interrupted before the switch")),
+        .init(from: .staged, event: .recover(switchBegun: true), to: .staged, action: .switchCurrent),
+        .init(from: .switched, event: .recover(switchBegun: false), to: .switched, action: .actOnProcesses),
+        .init(from: .switched, event: .recover(switchBegun: true), to: .switched, action: .actOnProcesses),
+        .init(from: .acting, event: .recover(switchBegun: false), to: .acting, action: .waitForProcesses),
+        .init(from: .acting, event: .recover(switchBegun: true), to: .acting, action: .waitForProcesses),
+        .init(from: .settled, event: .recover(switchBegun: false), to: .settled, action: .collect),
+        .init(from: .settled, event: .recover(switchBegun: true), to: .settled, action: .collect),
+        .init(from: .rolledBack, event: .recover(switchBegun: false), to: .rolledBack, action: .undoStaging("the interrupted refresh had been rolled back")),
+        .init(from: .rolledBack, event: .recover(switchBegun: true), to: .rolledBack, action: .switchBack("the interrupted refresh had been rolled back")),
         .init(from: .planned, event: .staged, to: .staged, action: .switchCurrent),
         .init(from: .staged, event: .switched, to: .switched, action: .actOnProcesses),
         .init(from: .switched, event: .actingStarted, to: .acting, action: .waitForProcesses),
@@ -77,8 +93,9 @@ import Testing
             == TState.allCases.count * Self.transactionEvents.count)
         // The pairs the design singles out.
         let illegal = Set(Self.illegalTransactions.map { "\($0.state.rawValue) + \($0.event.name)" })
-        #expect(illegal.isSuperset(of: ["settled + abort", "planned + switched", "staged + acting-started"]))
-        for terminal in TState.allCases where terminal.isTerminal {
+        #expect(illegal.isSuperset(of: ["settled + abort", "planned + switched", "staged + acting-started", "planned + recover"]))
+        // Only recover may look at a rolled-back refresh again, to make sure it is complete.
+        for terminal in TState.allCases where terminal.isTerminal && terminal != .rolledBack {
             #expect(Self.transactionEvents.allSatisfy { illegal.contains("\(terminal.rawValue) + \($0.name)") })
         }
     }
@@ -135,7 +152,7 @@ import Testing
         #expect(TState.allCases.map(\.rawValue)
             == ["planned", "staged", "switched", "acting", "settled", "collected", "rolled-back", "failed"])
         #expect(Self.transactionEvents.map(\.name)
-            == ["staged", "switched", "acting-started", "settled", "collected", "abort", "failure"])
+            == ["start", "recover", "recover", "staged", "switched", "acting-started", "settled", "collected", "abort", "failure"])
     }
 
     // MARK: Revision lifecycle

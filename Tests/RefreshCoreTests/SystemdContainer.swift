@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
 
 #if canImport(Glibc)
 import Glibc
@@ -48,8 +49,9 @@ final class SystemdContainer: Sendable {
     /// The cgroup v2 hierarchy of the host: `/sys/fs/cgroup/unified` on a hybrid host, else
     /// `/sys/fs/cgroup` when it is v2 itself.
     static let cgroupV2Root: String? = {
+        // Only a cgroup v2 hierarchy has cgroup.controllers at its root.
         ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].first { path in
-            access(path + "/cgroup.procs", W_OK) == 0 && mountType(path) == "cgroup2"
+            access(path + "/cgroup.procs", W_OK) == 0 && access(path + "/cgroup.controllers", F_OK) == 0
         }
     }()
 
@@ -57,19 +59,9 @@ final class SystemdContainer: Sendable {
     /// a cgroup of its own in.
     static let cgroupV1SystemdRoot: String? = {
         let path = "/sys/fs/cgroup/systemd"
-        return access(path + "/cgroup.procs", W_OK) == 0 && mountType(path) == "cgroup" ? path : nil
+        // A v1 hierarchy has tasks files and no cgroup.controllers.
+        return access(path + "/tasks", W_OK) == 0 && access(path + "/cgroup.controllers", F_OK) != 0 ? path : nil
     }()
-
-    /// The file system type of the mount at `path` (/proc/self/mountinfo), if one is there.
-    private static func mountType(_ path: String) -> String? {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        for line in mounts.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4] == path, let separator = fields.firstIndex(of: "-"), separator + 1 < fields.count else { continue }
-            return String(fields[separator + 1])
-        }
-        return nil
-    }
 
     let name: String
     let layout: Layout
@@ -150,12 +142,12 @@ final class SystemdContainer: Sendable {
             "--private-network", "--bind=\(base)/shared", "--machine=\(name)", "systemd.unit=basic.target",
         ]
         let join = cgroups.map { "echo $$ > \($0)/cgroup.procs" }.joined(separator: " && ")
-        let script = "\(join) && { \(Command(nspawnArguments).description) > \(base)/console.log 2>&1 < /dev/null & echo $!; }"
+        let script = "\(join) && { \(Command(nspawnArguments).shellWords) > \(base)/console.log 2>&1 < /dev/null & echo $!; }"
         var environment = ["PATH": Command.systemPath]
         if layout == .unified { environment["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY"] = "1" }
         let started = await SubprocessCommandRunner().run(Command(["/bin/sh", "-c", script], environment: environment, detached: true), timeout: .seconds(30))
         guard started.succeeded, let supervisor = pid_t(started.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HarnessError("starting systemd-nspawn \(started.termination): \(started.output)")
+            throw HarnessError("starting systemd-nspawn \(started.summary): \(started.output)")
         }
         // The container's PID 1 is the child of nspawn that is PID 1 in its own PID namespace
         // (an intermediate child comes and goes first).
@@ -181,7 +173,7 @@ final class SystemdContainer: Sendable {
             guard kill(supervisor, 0) == 0 else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw HarnessError("systemd in \(name) did not finish booting (\(last.termination): \(last.output)); console: \(consoleTail(base))")
+        throw HarnessError("systemd in \(name) did not finish booting (\(last.summary): \(last.output)); console: \(consoleTail(base))")
     }
 
     // MARK: - Inside
@@ -196,7 +188,7 @@ final class SystemdContainer: Sendable {
     @discardableResult
     func shell(_ script: String, _ arguments: String..., timeout: Duration = .seconds(60)) async throws -> String {
         let result = await run(["/bin/sh", "-c", script, "sh"] + arguments, timeout: timeout)
-        guard result.succeeded else { throw HarnessError("in \(name): sh -c '\(script)' \(result.termination): \(result.output)") }
+        guard result.succeeded else { throw HarnessError("in \(name): sh -c '\(script)' \(result.summary): \(result.output)") }
         return result.output
     }
 
@@ -310,11 +302,12 @@ final class SystemdContainer: Sendable {
         if stat(base + "/root", &info) == 0, isMountPoint(base + "/root") {
             unlink("/run/systemd/nspawn/locks/inode-\(info.st_dev):\(info.st_ino)")
         }
-        for mountPoint in [base + "/root", base + "/layers"] where isMountPoint(mountPoint) {
-            _ = umount2(mountPoint, Int32(MNT_DETACH))
-        }
+        // Not decided from /proc/self/mountinfo: a read of it can miss lines while other tests
+        // mount and unmount. umount2 of what is not a mount point just fails.
+        for mountPoint in [base + "/root", base + "/layers"] { _ = umount2(mountPoint, Int32(MNT_DETACH)) }
         for mountPoint in [base + "/root", base + "/layers"] where !isMountPoint(mountPoint) { rmdir(mountPoint) }
-        if !isMountPoint(base + "/root") && !isMountPoint(base + "/layers") {
+        if access(base + "/root", F_OK) != 0 && access(base + "/layers", F_OK) != 0 {
+            // Both mount points are gone, so nothing below `base` leads into another file system.
             try? FileManager.default.removeItem(atPath: base + "/shared")
             unlink(base + "/console.log")
             unlink(base + "/.#root.lck")  // nspawn's lock beside the image directory
@@ -363,12 +356,11 @@ final class SystemdContainer: Sendable {
         rmdir(cgroup)
     }
 
+    /// Whether `path` is a mount point: on another device than its parent directory.
     private static func isMountPoint(_ path: String) -> Bool {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return mounts.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
-        }
+        var own = stat(), parent = stat()
+        guard lstat(path, &own) == 0, lstat(path + "/..", &parent) == 0 else { return false }
+        return own.st_dev != parent.st_dev
     }
 
     private static func children(of pid: pid_t) -> [pid_t] {
@@ -405,7 +397,7 @@ struct HarnessError: Error, CustomStringConvertible {
 /// Runs commands inside a container: `nsenter --target LEADER --all -- ARGUMENTS`, with the
 /// command's environment (nsenter passes its own on) and session; a working directory other
 /// than `/` (where entering the mount namespace leaves it) through `env --chdir`.
-struct NsenterCommandRunner: CommandRunner {
+struct NsenterCommandRunner: AsyncCommandRunner {
     let leader: pid_t
     let host = SubprocessCommandRunner()
 

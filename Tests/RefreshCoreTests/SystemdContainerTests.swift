@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RefreshCore
+@testable import RefreshHost
 
 #if canImport(Glibc)
 import Glibc
@@ -44,7 +45,7 @@ struct SystemdServiceManagerTests {
         }
 
         /// Waits until the unit is neither activating nor deactivating; its status then.
-        func settled() async throws -> ServiceStatus {
+        func settled() async throws -> SystemdUnitStatus {
             var status = try await manager.status(unit)
             for _ in 0..<500 where [.activating, .deactivating, .reloading].contains(status.activeState) || status.job != nil {
                 try await Task.sleep(for: .milliseconds(20))

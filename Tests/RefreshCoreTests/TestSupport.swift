@@ -1,5 +1,7 @@
 import Foundation
 @testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
 import Testing
 
 /// Plans a scenario given as text under a policy given as text (or the built-in policy).

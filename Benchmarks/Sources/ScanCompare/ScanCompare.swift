@@ -1,5 +1,6 @@
 import Foundation
 import RefreshCore
+import RefreshHost
 
 #if canImport(Glibc)
 import Glibc

@@ -23,6 +23,9 @@ public struct RefreshCoreError: Error, Sendable, CustomStringConvertible {
         /// The host is not as the operation needs it (a path is a symlink, an image is missing).
         public static let unsafeHost = Code("unsafe host")
 
+        /// Tests only: the engine's crash hook stopped it here, as a crash would.
+        package static let simulatedCrash = Code("simulated crash")
+
         public var description: String { name }
     }
 

@@ -1,3 +1,14 @@
+/// Which processes of a service its stop reaches, in systemd's terms (snapd writes
+/// `KillMode=process` for a plain `stop-mode` such as `sigterm`).
+public enum KillMode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The main process only; the other members survive the stop.
+    case process
+    /// Every process in the service's cgroup (the `-all` stop-modes, and no stop-mode at all).
+    case controlGroup = "control-group"
+
+    public var description: String { rawValue }
+}
+
 /// An app of a snap revision, with the snap.yaml fields that shape a refresh.
 public struct App: Sendable, Hashable {
     /// snap.yaml `daemon`.
@@ -33,6 +44,9 @@ public struct App: Sendable, Hashable {
         }
 
         public var description: String { signal.rawValue.lowercased() + (allProcesses ? "-all" : "") }
+
+        /// Which processes of the service its stop signals.
+        public var killMode: KillMode { allProcesses ? .controlGroup : .process }
     }
 
     public var name: AppName

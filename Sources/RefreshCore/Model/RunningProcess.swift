@@ -31,16 +31,49 @@ public struct ProcessEvidence: Sendable, Hashable {
     /// image mounted as its `/` (`ROOT/var/lib/snapd/snaps/core22_100.snap`), since the base's
     /// files do not show under `/snap/` there.
     public var rootImage: String?
+    /// `/proc/PID/root` when the process is chrooted into a snap revision (not `/`).
+    public var root: String?
+    /// Open files (`/proc/PID/fd/*` targets) that lie in snap revisions.
+    public var files: [String]
 
-    public init(exe: String? = nil, maps: [String] = [], cwd: String? = nil, cgroups: [String] = [], rootImage: String? = nil) {
+    public init(
+        exe: String? = nil, maps: [String] = [], cwd: String? = nil, cgroups: [String] = [], rootImage: String? = nil,
+        root: String? = nil, files: [String] = []
+    ) {
         self.exe = exe
         self.maps = maps
         self.cwd = cwd
         self.cgroups = cgroups
         self.rootImage = rootImage
+        self.root = root
+        self.files = files
     }
 
-    public var isEmpty: Bool { exe == nil && maps.isEmpty && cwd == nil && cgroups.isEmpty && rootImage == nil }
+    public var isEmpty: Bool {
+        exe == nil && maps.isEmpty && cwd == nil && cgroups.isEmpty && rootImage == nil && root == nil && files.isEmpty
+    }
+}
+
+/// How a process relates to the snap revision it is bound to (DESIGN.md, "Who runs what").
+public enum ProcessRole: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Runs one of the snap's apps outside a service: its cgroup is `snap.NAME.APP-UUID.scope`,
+    /// or its executable lies in the snap's revision. Decided by its app's rule, signalled alone.
+    case app
+    /// The main process of a service (`snap.NAME.APP.service`): systemd's `MainPID`, else the
+    /// member whose parent is not a member.
+    case main
+    /// Any other process in a service's cgroup (workers, children the daemon started). Goes with
+    /// its service per the kill mode, unless a rule names it.
+    case member
+    /// Runs no snap's app but uses a revision's files (working directory, root, a mapped or open
+    /// file). Never signalled, never postpones a refresh; it pins the revision.
+    case user
+
+    public var description: String { rawValue }
+
+    /// Whether the engine may act on a process of this role (signal it, wait for it, let it
+    /// postpone a refresh): every role but ``user``.
+    public var isActedOn: Bool { self != .user }
 }
 
 /// A revision of some snap, as a pair.
@@ -72,10 +105,19 @@ public struct Binding: Sendable, Hashable {
     public var pins: [SnapRevision]
     /// How the binding was found, for `ps` and explanations (`cgroup snap.vlc.vlc-….scope`).
     public var evidence: [String]
+    /// How the process relates to the revision.
+    public var role: ProcessRole
+    /// For a ``ProcessRole/main`` or ``ProcessRole/member`` process: its service's unit,
+    /// `snap.NAME.APP.service`.
+    public var service: String?
+    /// The executable's path inside its own revision, without the leading slash
+    /// (`usr/bin/qemu-system-x86_64`), when it lies in that revision; what a rule's `exe` matches.
+    public var executable: String?
 
     public init(
         snap: SnapName, revision: Revision, app: AppName? = nil, hook: AppName? = nil,
-        pins: [SnapRevision] = [], evidence: [String] = []
+        pins: [SnapRevision] = [], evidence: [String] = [], role: ProcessRole = .app, service: String? = nil,
+        executable: String? = nil
     ) {
         self.snap = snap
         self.revision = revision
@@ -83,6 +125,9 @@ public struct Binding: Sendable, Hashable {
         self.hook = hook
         self.pins = pins.sorted()
         self.evidence = evidence
+        self.role = role
+        self.service = service
+        self.executable = executable
     }
 
     /// Whether the process holds `revision` of `snap`, as its own or as a pin.
@@ -94,12 +139,18 @@ public struct Binding: Sendable, Hashable {
 /// A live process and, when it runs from a snap, its binding.
 public struct RunningProcess: Sendable, Hashable {
     public var identity: ProcessIdentity
+    /// The parent PID (`/proc/PID/stat` field 4); `nil` when unknown, as in a scenario that
+    /// does not say.
+    public var parent: Int32?
     public var evidence: ProcessEvidence
     /// `nil` for a process that does not run from any snap.
     public var binding: Binding?
 
-    public init(identity: ProcessIdentity, evidence: ProcessEvidence = ProcessEvidence(), binding: Binding? = nil) {
+    public init(
+        identity: ProcessIdentity, parent: Int32? = nil, evidence: ProcessEvidence = ProcessEvidence(), binding: Binding? = nil
+    ) {
         self.identity = identity
+        self.parent = parent
         self.evidence = evidence
         self.binding = binding
     }

@@ -7,6 +7,7 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
     public let nanoseconds: Int64
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    public static func milliseconds(_ ms: Int64) -> TimeSpan { TimeSpan(nanoseconds: ms * 1_000_000) }
     public static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(nanoseconds: s * 1_000_000_000) }
     public static func minutes(_ m: Int64) -> TimeSpan { .seconds(m * 60) }
     public static func days(_ d: Int64) -> TimeSpan { .seconds(d * 86_400) }

@@ -149,24 +149,21 @@ public enum Planner {
 
         var keep: [KeptRevision] = []
         var remove: [Revision] = []
-        var retained = 1
-        for revision in installed.reversed() {
+        let assessments = RevisionLifecycle.assess(
+            revisions: installed, current: target, retain: policy.retain,
+            isStaged: { $0 > target && $0 > from }, users: { users[$0] ?? 0 })
+        for assessment in assessments {
             var why: [String] = []
-            if revision == target {
-                why.append("current after the refresh")
-            } else if revision > target, revision > from {
-                why.append("staged")
-            } else if retained < policy.retain {
-                retained += 1
-                why.append("retained (retain: \(policy.retain))")
-            }
-            if let count = users[revision] {
-                why.append(count == 1 ? "in use by 1 process" : "in use by \(count) processes")
+            if assessment.isCurrent { why.append("current after the refresh") }
+            if assessment.isStaged { why.append("staged") }
+            if assessment.withinRetain, !assessment.isCurrent { why.append("retained (retain: \(policy.retain))") }
+            if assessment.users > 0 {
+                why.append(assessment.users == 1 ? "in use by 1 process" : "in use by \(assessment.users) processes")
             }
             if why.isEmpty {
-                remove.append(revision)
+                remove.append(assessment.revision)
             } else {
-                keep.append(KeptRevision(revision: revision, why: why.joined(separator: "; ")))
+                keep.append(KeptRevision(revision: assessment.revision, why: why.joined(separator: "; ")))
             }
         }
         return SnapPlan(name: name, from: from, to: target, outcome: .refresh, processes: decisions, keep: keep, remove: remove)

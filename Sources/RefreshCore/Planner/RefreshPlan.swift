@@ -57,11 +57,14 @@ public struct SnapPlan: Sendable, Hashable {
     public var remove: [Revision]
     /// When a postponement started and when it runs out.
     public var postponement: Postponement?
+    /// The services among ``processes`` (a service of another snap too, when its processes pin
+    /// this snap as a base), each stopped or restarted once, in unit order.
+    public var services: [ServicePlan]
 
     public init(
         name: SnapName, from: Revision?, to: Revision?, outcome: Outcome, error: String? = nil,
         processes: [ProcessDecision] = [], keep: [KeptRevision] = [], remove: [Revision] = [],
-        postponement: Postponement? = nil
+        postponement: Postponement? = nil, services: [ServicePlan] = []
     ) {
         self.name = name
         self.from = from
@@ -72,6 +75,7 @@ public struct SnapPlan: Sendable, Hashable {
         self.keep = keep
         self.remove = remove
         self.postponement = postponement
+        self.services = services
     }
 
     /// The decision for `pid`, if the process is in this plan.
@@ -116,6 +120,12 @@ public struct ProcessDecision: Sendable, Hashable {
     }
 
     public var identity: ProcessIdentity
+    /// The parent PID, when known.
+    public var parent: Int32?
+    /// How the process relates to the revision: app, main or member of a service, or user.
+    public var role: ProcessRole
+    /// The unit of the service a main or member process belongs to.
+    public var service: String?
     /// The snap, revision and app the process runs from.
     public var snap: SnapName
     public var revision: Revision
@@ -142,9 +152,13 @@ public struct ProcessDecision: Sendable, Hashable {
         identity: ProcessIdentity, snap: SnapName, revision: Revision, app: AppName?, hook: AppName? = nil,
         pins: Revision? = nil, action: Action, reason: String, signal: Signal? = nil,
         stopCommand: [String]? = nil, timeout: TimeSpan? = nil, then: Escalation? = nil,
-        deadline: Timestamp? = nil, sources: [Source] = []
+        deadline: Timestamp? = nil, sources: [Source] = [], role: ProcessRole = .app, parent: Int32? = nil,
+        service: String? = nil
     ) {
         self.identity = identity
+        self.role = role
+        self.parent = parent
+        self.service = service
         self.snap = snap
         self.revision = revision
         self.app = app
@@ -166,4 +180,70 @@ public struct ProcessDecision: Sendable, Hashable {
         if let hook { return "\(snap).hook.\(hook)" }
         return "\(snap)"
     }
+}
+
+/// What happens to one service (`snap.NAME.APP.service`) as a whole: it is stopped, restarted
+/// or left alone once, however many processes it has. Its main process and the members that go
+/// with it (per the kill mode) are ``stopped``; the other members (``others``) are decided on
+/// their own — survivors that the kill mode spares or a rule leaves running, or processes a
+/// rule with `exe` names — and the stop must not take them.
+public struct ServicePlan: Sendable, Hashable {
+    /// `snap.NAME.APP.service`.
+    public var unit: String
+    public var snap: SnapName
+    public var app: AppName
+    /// The revision the service's main process runs from.
+    public var revision: Revision
+    /// The main process, when the service has one running.
+    public var main: ProcessIdentity?
+    /// What happens to the service: the action its main process's rule decides.
+    public var action: Action
+    /// Why: the rule, snap.yaml field, `defaults` or built-in.
+    public var reason: String
+    /// Which processes the stop reaches, and where that came from (a policy's `stop-mode`, the
+    /// snap.yaml's, or the default).
+    public var killMode: KillMode
+    public var killModeSource: String
+    /// Shutdowns and restarts: how, how long, and what then (as in ``ProcessDecision``).
+    public var signal: Signal?
+    public var stopCommand: [String]?
+    public var timeout: TimeSpan?
+    public var then: Escalation?
+    /// Restarts: the command that starts the service again; `nil` means the service manager.
+    public var restartCommand: [String]?
+    /// Postponements: when the postponement runs out.
+    public var deadline: Timestamp?
+    /// The processes the stop takes and the engine waits for: the main process, and with
+    /// ``KillMode/controlGroup`` every member not in ``others``. In PID order.
+    public var stopped: [ProcessIdentity]
+    /// The members the stop must not take, each decided on its own. In PID order.
+    public var others: [ProcessIdentity]
+
+    public init(
+        unit: String, snap: SnapName, app: AppName, revision: Revision, main: ProcessIdentity?, action: Action,
+        reason: String, killMode: KillMode, killModeSource: String, signal: Signal? = nil, stopCommand: [String]? = nil,
+        timeout: TimeSpan? = nil, then: Escalation? = nil, restartCommand: [String]? = nil, deadline: Timestamp? = nil,
+        stopped: [ProcessIdentity] = [], others: [ProcessIdentity] = []
+    ) {
+        self.unit = unit
+        self.snap = snap
+        self.app = app
+        self.revision = revision
+        self.main = main
+        self.action = action
+        self.reason = reason
+        self.killMode = killMode
+        self.killModeSource = killModeSource
+        self.signal = signal
+        self.stopCommand = stopCommand
+        self.timeout = timeout
+        self.then = then
+        self.restartCommand = restartCommand
+        self.deadline = deadline
+        self.stopped = stopped
+        self.others = others
+    }
+
+    /// `snap.NAME.APP.service`.
+    public static func unitName(snap: SnapName, app: AppName) -> String { "snap.\(snap).\(app).service" }
 }

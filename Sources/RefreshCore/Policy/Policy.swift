@@ -19,6 +19,9 @@ public struct PolicySettings: Sendable, Hashable {
     public var maxPostpone: Located<TimeSpan>?
     /// How a daemon is started again after `restart` stops it, where systemd does not run it.
     public var restartCommand: Located<[String]>?
+    /// Overrides the snap.yaml `stop-mode` of a daemon: the stop signal, and whether the stop
+    /// reaches the main process only or every process of the service.
+    public var stopMode: Located<App.StopMode>?
 
     public init(
         onRefresh: Located<Action>? = nil, signal: Located<Signal>? = nil,
@@ -40,14 +43,19 @@ public struct PolicyRule: Sendable, Hashable {
     public var number: Int
     public var snap: Glob
     public var app: Glob?
+    /// A glob on the executable's path inside its revision, without the leading slash
+    /// (`usr/bin/qemu-system-*`): the rule decides the processes that run it, whichever app's
+    /// cgroup they are in.
+    public var exe: Glob?
     public var settings: PolicySettings
     /// Where the rule starts.
     public var location: SourceLocation
 
-    public init(number: Int, snap: Glob, app: Glob? = nil, settings: PolicySettings, location: SourceLocation) {
+    public init(number: Int, snap: Glob, app: Glob? = nil, exe: Glob? = nil, settings: PolicySettings, location: SourceLocation) {
         self.number = number
         self.snap = snap
         self.app = app
+        self.exe = exe
         self.settings = settings
         self.location = location
     }

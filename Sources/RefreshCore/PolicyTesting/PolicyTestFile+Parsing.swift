@@ -26,7 +26,7 @@ extension PolicyTestFile {
     /// - Throws: ``RefreshCoreError`` (`invalidInput`) with every error, sorted by position.
     public init(
         parsing text: String, file: String,
-        read: (String) throws(RefreshCoreError) -> String = TextFile.read
+        read: (String) throws(RefreshCoreError) -> String
     ) throws(RefreshCoreError) {
         guard let root = try YAMLDocument.parse(text, file: file) else {
             throw .invalidInput([.error(at: SourceLocation(file: file, line: 1, column: 1), "test file is empty; it needs 'version: 1', a host ('snaps:' or 'scenario:') and 'expect:' or 'cases:'")])
@@ -119,7 +119,7 @@ extension PolicyTestFile {
         }
     }
 
-    /// The reason of a ``TextFile`` error, without its `PATH: error: ` prefix.
+    /// The reason of a file-reading error, without its `PATH: error: ` prefix.
     static func cause(of error: RefreshCoreError, path: String) -> String {
         let prefix = "\(path): error: "
         return error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message

@@ -26,12 +26,3 @@ public struct PolicyTestFile: Sendable {
     }
 }
 
-extension PolicyTestFile {
-    /// Reads and parses the test file at `path`; `policy:` and `scenario:` are resolved
-    /// against its folder.
-    /// - Throws: ``RefreshCoreError``: `io` when the file cannot be read, `invalidInput` with
-    ///   every problem, each at its `file:line:column`.
-    public init(contentsOf path: String) throws(RefreshCoreError) {
-        try self.init(parsing: try TextFile.read(path), file: path)
-    }
-}

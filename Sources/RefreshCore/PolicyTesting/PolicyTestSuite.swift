@@ -42,10 +42,10 @@ public struct PolicyTestSuite: Sendable {
     ///   - paths: the test files, in the order to run them (``TestFileFinder/find(_:)`` sorts).
     ///   - policy: a policy for every case, overriding the files' `policy:`
     ///     (`refreshctl test --policy`); `nil` to use theirs.
-    ///   - read: reads a file; ``TextFile/read(_:)`` unless a test wants otherwise.
+    ///   - read: reads a file (`RefreshIO` adds an initialiser that reads from disk).
     public init(
         loading paths: [String], policy: Policy? = nil,
-        read: (String) throws(RefreshCoreError) -> String = TextFile.read
+        read: (String) throws(RefreshCoreError) -> String
     ) {
         var entries: [Entry] = []
         var diagnostics: [Diagnostic] = []

@@ -50,6 +50,11 @@ public struct RefreshTransaction: Sendable, Hashable {
 
     /// What just happened, as the executor reports it.
     public enum Event: Sendable, Hashable {
+        /// The refresh begins.
+        case start
+        /// `recover` found the machine in this state in the journal; `switchBegun` says whether
+        /// the journal had reached the switch (then `current` may name either revision).
+        case recover(switchBegun: Bool)
         /// The target revision is mounted and its data copied.
         case staged
         /// The `current` links were re-pointed at the new revision.
@@ -69,6 +74,8 @@ public struct RefreshTransaction: Sendable, Hashable {
         /// `"acting-started"`, `"settled"`, `"collected"`, `"abort"`, `"failure"`.
         public var name: String {
             switch self {
+            case .start: "start"
+            case .recover: "recover"
             case .staged: "staged"
             case .switched: "switched"
             case .actingStarted: "acting-started"
@@ -82,6 +89,8 @@ public struct RefreshTransaction: Sendable, Hashable {
 
     /// What the executor must do next.
     public enum Action: Sendable, Hashable {
+        /// Mount the target revision and copy its data.
+        case stage
         /// Re-point the `current` links at the staged revision.
         case switchCurrent
         /// Act on the old revision's processes as the plan decided.
@@ -119,6 +128,23 @@ public struct RefreshTransaction: Sendable, Hashable {
         let next: State
         let action: Action
         switch (state, event) {
+        case (.planned, .start):
+            (next, action) = (.planned, .stage)
+        case (.planned, .recover(switchBegun: false)), (.staged, .recover(switchBegun: false)):
+            (next, action) = (.rolledBack, .undoStaging("the refresh was interrupted before the switch"))
+        case (.staged, .recover(switchBegun: true)):
+            // The switch may or may not have happened: do it (again; it is idempotent).
+            (next, action) = (.staged, .switchCurrent)
+        case (.switched, .recover):
+            (next, action) = (.switched, .actOnProcesses)
+        case (.acting, .recover):
+            (next, action) = (.acting, .waitForProcesses)
+        case (.settled, .recover):
+            (next, action) = (.settled, .collect)
+        case (.rolledBack, .recover(let switchBegun)):
+            // Make sure the rollback is complete: both steps are idempotent.
+            let why = "the interrupted refresh had been rolled back"
+            (next, action) = (.rolledBack, switchBegun ? .switchBack(why) : .undoStaging(why))
         case (.planned, .staged):
             (next, action) = (.staged, .switchCurrent)
         case (.staged, .switched):

@@ -119,3 +119,58 @@ public struct RevisionLifecycle: Sendable, Hashable {
         return withinRetain ? (.retained, .keep("retained")) : (.collectable, .collect)
     }
 }
+
+extension RevisionLifecycle {
+    /// Where one installed revision stands, and why: the one rule for which revisions stay,
+    /// used by the planner (after a refresh), `status` and `gc` (now).
+    public struct Assessment: Sendable, Hashable {
+        public var revision: Revision
+        public var isCurrent: Bool
+        public var isStaged: Bool
+        /// Processes that use it (run from it, map it, pin it as a base, or are users of it).
+        public var users: Int
+        /// Whether `retain` keeps it (the current revision counts as one).
+        public var withinRetain: Bool
+
+        /// The lifecycle state this amounts to.
+        public var state: State {
+            if isCurrent { return .current }
+            if isStaged { return .staged }
+            if users > 0 { return .inUse }
+            return withinRetain ? .retained : .collectable
+        }
+
+        /// Whether nothing keeps it: `gc` may remove it.
+        public var isCollectable: Bool { state == .collectable }
+    }
+
+    /// Assesses every installed revision of a snap, newest first.
+    ///
+    /// The current revision is kept and counts towards `retain`; staged revisions are kept
+    /// and do not count; then the newest others up to `retain`; a revision any process uses is
+    /// kept beyond that, until its last user is gone.
+    /// - Parameters:
+    ///   - revisions: the installed revisions, in any order.
+    ///   - current: the revision `current` names (after the refresh, for a plan).
+    ///   - retain: revisions kept, the current one included.
+    ///   - isStaged: whether a revision is staged (waiting to become current).
+    ///   - users: how many processes use a revision.
+    public static func assess(
+        revisions: [Revision], current: Revision?, retain: Int, isStaged: (Revision) -> Bool, users: (Revision) -> Int
+    ) -> [Assessment] {
+        // The current revision takes its place first, wherever it stands in the order.
+        var retained = current.map { revisions.contains($0) } == true ? 1 : 0
+        var result: [Assessment] = []
+        for revision in revisions.sorted(by: >) {
+            let isCurrent = revision == current
+            let staged = !isCurrent && isStaged(revision)
+            var withinRetain = isCurrent
+            if !isCurrent, !staged, retained < retain {
+                retained += 1
+                withinRetain = true
+            }
+            result.append(Assessment(revision: revision, isCurrent: isCurrent, isStaged: staged, users: users(revision), withinRetain: withinRetain))
+        }
+        return result
+    }
+}

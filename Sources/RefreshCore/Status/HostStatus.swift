@@ -27,6 +27,8 @@ public struct HostStatus: Sendable, Hashable {
         public var pinnedBy: [Int32]
         public var mounted: Bool
         public var hasData: Bool
+        /// The lifecycle state the one retention rule gives it (``RevisionLifecycle/assess``).
+        public var lifecycle: RevisionLifecycle.State
     }
 
     public struct SnapStatus: Sendable, Hashable {
@@ -66,26 +68,27 @@ public struct HostStatus: Sendable, Hashable {
         }
         snaps = state.snapNames.filter { names.isEmpty || names.contains($0) }.map { name in
             let snap = state.snaps[name]!
-            var retained = 0
-            var revisions: [RevisionStatus] = []
-            for installed in snap.revisions.reversed() {
-                let key = SnapRevision(name, installed.revision)
+            let assessments = RevisionLifecycle.assess(
+                revisions: snap.revisions.map(\.revision), current: snap.current, retain: retain,
+                isStaged: { revision in snap.current.map { revision > $0 } ?? false },
+                users: { revision in
+                    let key = SnapRevision(name, revision)
+                    return (users[key]?.count ?? 0) + (pinners[key]?.count ?? 0)
+                })
+            let revisions = assessments.map { assessment in
+                let key = SnapRevision(name, assessment.revision)
                 var states: [State] = []
-                let isCurrent = installed.revision == snap.current
-                let isStaged = snap.current.map { installed.revision > $0 } ?? false
-                if isCurrent { states.append(.current) }
-                if isStaged { states.append(.staged) }
+                if assessment.isCurrent { states.append(.current) }
+                if assessment.isStaged { states.append(.staged) }
                 if users[key] != nil { states.append(.inUse) }
                 if pinners[key] != nil { states.append(.pinned) }
-                if isCurrent || (!isStaged && retained < retain) {
-                    retained += 1
-                    if !isCurrent { states.append(.retained) }
-                }
-                if states.isEmpty { states.append(.collectable) }
-                revisions.append(RevisionStatus(
-                    revision: installed.revision, states: states, processes: users[key] ?? [],
+                if assessment.withinRetain, !assessment.isCurrent { states.append(.retained) }
+                if assessment.isCollectable { states.append(.collectable) }
+                return RevisionStatus(
+                    revision: assessment.revision, states: states, processes: users[key] ?? [],
                     apps: (apps[key] ?? []).sorted(), pinnedBy: pinners[key] ?? [],
-                    mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key)))
+                    mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key),
+                    lifecycle: assessment.state)
             }
             return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions)
         }

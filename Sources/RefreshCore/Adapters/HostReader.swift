@@ -1,0 +1,57 @@
+/// A live host as read: the state the planner takes, and what the reading ran into.
+public struct Host: Sendable {
+    public var layout: HostLayout
+    /// Snaps, and the processes bound to their revisions.
+    public var state: SystemState
+    public var listing: StoreListing
+    /// PIDs that could not be inspected (permissions).
+    public var uninspectable: [Int32]
+
+    public init(layout: HostLayout, state: SystemState, listing: StoreListing, uninspectable: [Int32]) {
+        self.layout = layout
+        self.state = state
+        self.listing = listing
+        self.uninspectable = uninspectable
+    }
+
+    /// Lines to print on stderr about what could not be read, or nothing.
+    public var notices: [String] {
+        var lines = listing.problems.map { "warning: \($0)" }
+        if !uninspectable.isEmpty {
+            let count = uninspectable.count == 1 ? "1 process" : "\(uninspectable.count) processes"
+            lines.append("warning: \(count) could not be inspected (pid \(uninspectable.map(String.init).joined(separator: ", "))); run as root to see where they run from")
+        }
+        return lines
+    }
+}
+
+/// Reads a host: the revision store's snaps, the processes, and the bindings between them
+/// through ``BindingInference`` (the same inference a scenario's evidence goes through).
+public struct HostReader: Sendable {
+    public let store: any RevisionStore
+    public let inspector: any ProcessInspector
+
+    public init(store: any RevisionStore, inspector: any ProcessInspector) {
+        self.store = store
+        self.inspector = inspector
+    }
+
+    public func read() -> Host {
+        let listing = store.list()
+        let scan = inspector.scan()
+        let state = HostReader.bind(listing.snaps, scan.processes, root: store.layout.rootPath)
+        return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
+    }
+
+    /// Binds inspected processes to snaps; processes that run from no snap are left out.
+    public static func bind(_ snaps: [Snap], _ processes: [InspectedProcess], root: String) -> SystemState {
+        var byName: [SnapName: Snap] = [:]
+        for snap in snaps { byName[snap.name] = snap }
+        let inference = BindingInference(snaps: byName, root: root)
+        let bound = processes.compactMap { process -> RunningProcess? in
+            guard let binding = inference.infer(process.evidence) else { return nil }
+            return RunningProcess(identity: process.identity, evidence: process.evidence, binding: binding)
+        }
+        return SystemState(snaps: snaps, processes: bound)
+    }
+}

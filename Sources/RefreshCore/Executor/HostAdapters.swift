@@ -1,0 +1,36 @@
+/// Everything the engine acts through. The real set is `HostAdapters.linux(root:)` in
+/// RefreshHost; RefreshFakes builds one over a host kept in memory.
+public struct HostAdapters: Sendable {
+    public var store: any RevisionStore
+    public var inspector: any ProcessInspector
+    public var signaller: any ProcessSignaller
+    /// The host's service manager; `nil` where none runs (then the engine signals a service's
+    /// processes itself and starts it again with the policy's `restart-command`).
+    public var serviceManager: (any ServiceManager)?
+    public var commands: any CommandRunner
+    public var clock: any EngineClock
+    public var journal: any JournalStore
+    public var lock: any RefreshLock
+    public var records: any RefreshRecords
+
+    public init(
+        store: any RevisionStore, inspector: any ProcessInspector, signaller: any ProcessSignaller,
+        serviceManager: (any ServiceManager)?, commands: any CommandRunner, clock: any EngineClock,
+        journal: any JournalStore, lock: any RefreshLock, records: any RefreshRecords
+    ) {
+        self.store = store
+        self.inspector = inspector
+        self.signaller = signaller
+        self.serviceManager = serviceManager
+        self.commands = commands
+        self.clock = clock
+        self.journal = journal
+        self.lock = lock
+        self.records = records
+    }
+
+    /// Reads the host now: snaps, processes and their bindings.
+    public func readHost() -> Host {
+        HostReader(store: store, inspector: inspector).read()
+    }
+}

@@ -1,0 +1,460 @@
+/// Acting on processes: every service and every process a plan stops runs its own
+/// ``ShutdownMachine``, all at once, so the whole takes about the longest timeout, and a slow
+/// command never delays another's timeout.
+extension RefreshEngine {
+    /// What acting did.
+    struct ActingOutcome {
+        var processes: [ProcessResult] = []
+        var services: [ServiceResult] = []
+        /// Snaps whose refresh a `then: abort` gives up, with why.
+        var aborting: [SnapName: String] = [:]
+        /// The journal keys of the shutdowns carried out.
+        var keys: Set<String> = []
+    }
+
+    /// One shutdown: of a service (once, however many processes it has) or of one process.
+    struct WorkItem {
+        /// `service snap.NAME.APP.service` or `process PID@START`: the journal's key.
+        let key: String
+        /// For progress and reports: the unit, or `vlc.vlc (pid 42)`.
+        let label: String
+        let service: ServicePlan?
+        /// The unit the service manager knows it by, when one does.
+        let unit: String?
+        /// The decisions of the processes whose fate this shutdown is.
+        let decisions: [ProcessDecision]
+        /// The snaps whose plans hold it.
+        var snaps: Set<SnapName>
+        let stopEnvironment: [String: String]
+        let restartEnvironment: [String: String]
+        /// What the journal records of a restart, for `recover`.
+        let restart: JournalRecord.WorkEntry.Restart?
+        var machine: ShutdownMachine
+        var handles: [ProcessIdentity: ProcessHandle] = [:]
+        var command: (any CommandJob)?
+        var job: (any ServiceJob)?
+        var restartCommand: (any CommandJob)?
+        var restartJob: (any ServiceJob)?
+        var journalled = ""
+
+        var waitingForSomething: Bool { command != nil || job != nil || restartCommand != nil || restartJob != nil }
+    }
+
+    /// Acts on the processes of `plans` and waits until every shutdown has ended.
+    func act(on plans: [SnapPlan], record: inout JournalRecord, runs: [SnapRun]) async throws(RefreshCoreError) -> ActingOutcome {
+        var outcome = ActingOutcome()
+        let targets = Dictionary(runs.map { ($0.name, $0.entry.to) }, uniquingKeysWith: { first, _ in first })
+        var items = try await workItems(plans, targets: targets, outcome: &outcome)
+        let done = Set(record.work.filter { $0.state == "done" }.map(\.key))
+        items.removeAll { done.contains($0.key) }
+        guard !items.isEmpty else { return outcome }
+        let clock = adapters.clock
+        let start = clock.now()
+        for index in items.indices {
+            var gone: [ProcessIdentity] = []
+            var unreachable: [(ProcessIdentity, String)] = []
+            for identity in items[index].machine.plan.processes {
+                switch adapters.signaller.open(identity) {
+                case .success(let handle): items[index].handles[identity] = handle
+                case .failure(.gone): gone.append(identity)
+                case .failure(let refusal): unreachable.append((identity, refusal.description))
+                }
+            }
+            try feed(&items[index], .start(now: start, gone: gone), &record)
+            for (identity, why) in unreachable where items[index].machine.remaining.contains(identity) {
+                try feed(&items[index], .unreachable(identity, why), &record)
+            }
+        }
+        outcome.keys = Set(items.map(\.key))
+        var lastProgress = start
+        while items.contains(where: { !$0.machine.isDone || $0.command != nil }) {
+            let now = clock.now()
+            for index in items.indices {
+                try poll(&items[index], now: now, &record)
+            }
+            if now.since(lastProgress) >= .seconds(1) {
+                lastProgress = now
+                for item in items {
+                    guard case .stopping(let deadline) = item.machine.state else { continue }
+                    let left = (deadline.since(now).nanoseconds + 999_999_999) / 1_000_000_000
+                    progress("waiting for \(item.label) to exit, \(left)s left")
+                }
+            }
+            guard items.contains(where: { !$0.machine.isDone || $0.command != nil }) else { break }
+            // Wake at the nearest deadline, when a watched process exits, or soon while a
+            // command or a service manager job runs (they are polled).
+            var wake = now + .seconds(1)
+            for item in items {
+                if let deadline = item.machine.deadline, deadline < wake { wake = deadline }
+                if item.waitingForSomething { wake = min(wake, now + .milliseconds(20)) }
+            }
+            let watched = items.flatMap { item in item.machine.remaining.compactMap { item.handles[$0] } }
+            await clock.wait(until: wake, orExitOf: watched)
+        }
+        for item in items {
+            for handle in item.handles.values { adapters.signaller.close(handle) }
+            collectResults(item, into: &outcome)
+        }
+        return outcome
+    }
+
+    /// Turns the plans into shutdowns; processes left running get their result at once.
+    private func workItems(_ plans: [SnapPlan], targets: [SnapName: Revision], outcome: inout ActingOutcome) async throws(RefreshCoreError) -> [WorkItem] {
+        var items: [WorkItem] = []
+        var claimed = Set<Int32>()
+        var units: [String: Int] = [:]
+        for plan in plans {
+            for service in plan.services {
+                if let index = units[service.unit] {
+                    items[index].snaps.insert(plan.name)
+                    continue
+                }
+                let stopped = Set(service.stopped.map(\.pid))
+                let decisions = plan.processes.filter { stopped.contains($0.identity.pid) }
+                guard [.restart, .shutdown, .kill].contains(service.action) else { continue }
+                claimed.formUnion(stopped)
+                units[service.unit] = items.count
+                items.append(try await serviceItem(service, decisions: decisions, snap: plan.name, targets: targets))
+            }
+        }
+        var seen = Set<Int32>()
+        for plan in plans {
+            for decision in plan.processes {
+                let pid = decision.identity.pid
+                if claimed.contains(pid) {
+                    if let index = items.firstIndex(where: { $0.decisions.contains { $0.identity.pid == pid } }) {
+                        items[index].snaps.insert(plan.name)
+                    }
+                    continue
+                }
+                if let index = items.firstIndex(where: { $0.key == RefreshEngine.processKey(decision.identity) }) {
+                    items[index].snaps.insert(plan.name)
+                    continue
+                }
+                guard seen.insert(pid).inserted else { continue }
+                switch decision.action {
+                case .leaveRunning, .postpone:
+                    outcome.processes.append(ProcessResult(
+                        identity: decision.identity, label: decision.appLabel, action: decision.action, outcome: .leftRunning,
+                        detail: RefreshEngine.leftRunningDetail(decision), aborts: false))
+                case .kill, .shutdown, .restart:
+                    items.append(processItem(decision, snap: plan.name, targets: targets))
+                }
+            }
+        }
+        return items
+    }
+
+    static func processKey(_ identity: ProcessIdentity) -> String { "process \(identity)" }
+
+    static func leftRunningDetail(_ decision: ProcessDecision) -> String {
+        "left running on revision \(decision.pins.map { "\(decision.snap) \(decision.revision), pinning \($0)" } ?? "\(decision.revision)")"
+    }
+
+    private func serviceItem(_ service: ServicePlan, decisions: [ProcessDecision], snap: SnapName, targets: [SnapName: Revision]) async throws(RefreshCoreError) -> WorkItem {
+        let manager = adapters.serviceManager
+        let status = await manager?.status(service.unit)
+        let managed = manager != nil && status != nil
+        let stop: ShutdownMachine.Stop
+        if service.action == .kill {
+            stop = .kill
+        } else if managed {
+            stop = .serviceManager
+        } else if let words = service.stopCommand {
+            stop = .command(words)
+        } else {
+            stop = .signal(service.signal ?? .sigterm)
+        }
+        var restart: ShutdownMachine.Restart?
+        if service.action == .restart {
+            if let words = service.restartCommand {
+                restart = .command(words)
+            } else if managed {
+                restart = .serviceManager
+            } else {
+                throw RefreshCoreError(.refreshFailed, "cannot restart \(service.unit): no service manager runs it and the policy gives no restart-command")
+            }
+        }
+        // Under a service manager, the unit's own kill mode decides what its stop takes: move
+        // everything the plan keeps out of it first.
+        let moveOut = managed && (status?.stopTakesMembers ?? true) ? service.others : []
+        let plan = ShutdownMachine.Plan(
+            stop: stop, processes: service.stopped, timeout: service.timeout ?? .seconds(30), then: service.then ?? .kill,
+            killThroughServiceManager: managed, moveOut: moveOut, restart: restart)
+        let restartRevision = targets[service.snap] ?? service.revision
+        let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
+            var command: [String]?
+            if case .command(let words) = restart { command = words }
+            return .init(snap: service.snap, revision: restartRevision, app: service.app, command: command, unit: service.unit)
+        }
+        return WorkItem(
+            key: "service \(service.unit)", label: service.unit, service: service, unit: managed ? service.unit : nil,
+            decisions: decisions, snaps: [snap],
+            stopEnvironment: environment(service.snap, service.revision),
+            restartEnvironment: environment(service.snap, restartRevision), restart: record,
+            machine: ShutdownMachine(plan: plan))
+    }
+
+    private func processItem(_ decision: ProcessDecision, snap: SnapName, targets: [SnapName: Revision]) -> WorkItem {
+        let stop: ShutdownMachine.Stop
+        if decision.action == .kill {
+            stop = .kill
+        } else if let words = decision.stopCommand {
+            stop = .command(words)
+        } else {
+            stop = .signal(decision.signal ?? .sigterm)
+        }
+        var restart: ShutdownMachine.Restart?
+        var unit: String?
+        if decision.action == .restart {
+            if let words = decision.restartCommand {
+                restart = .command(words)
+            } else if adapters.serviceManager != nil, let app = decision.app {
+                restart = .serviceManager
+                unit = ServicePlan.unitName(snap: decision.snap, app: app)
+            }
+        }
+        let plan = ShutdownMachine.Plan(
+            stop: stop, processes: [decision.identity], timeout: decision.timeout ?? .seconds(30), then: decision.then ?? .kill,
+            restart: restart)
+        let restartRevision = targets[decision.snap] ?? decision.revision
+        let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
+            var command: [String]?
+            if case .command(let words) = restart { command = words }
+            return .init(snap: decision.snap, revision: restartRevision, app: decision.app, command: command, unit: unit)
+        }
+        return WorkItem(
+            key: RefreshEngine.processKey(decision.identity), label: "\(decision.appLabel) (pid \(decision.identity.pid))",
+            service: nil, unit: unit, decisions: [decision], snaps: [snap],
+            stopEnvironment: environment(decision.snap, decision.revision),
+            restartEnvironment: environment(decision.snap, restartRevision), restart: record,
+            machine: ShutdownMachine(plan: plan))
+    }
+
+    /// The environment of a stop- or restart-command: the snap's, as snapd gives a system
+    /// service (`SNAP_USER_DATA` is unset), with paths under the host's root.
+    func environment(_ snap: SnapName, _ revision: Revision) -> [String: String] {
+        let layout = adapters.store.layout
+        return [
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "SNAP": layout.revisionDirectory(snap, revision),
+            "SNAP_NAME": snap.rawValue,
+            "SNAP_INSTANCE_NAME": snap.rawValue,
+            "SNAP_REVISION": revision.description,
+            "SNAP_DATA": layout.dataDirectory(snap, revision),
+            "SNAP_COMMON": layout.dataRoot(snap) + "/common",
+        ]
+    }
+
+    /// A command's program under the host root when it names a snap path.
+    private func command(_ words: [String], environment: [String: String], detached: Bool) -> Command {
+        var arguments = words
+        let root = adapters.store.layout.root
+        if let first = arguments.first, first.hasPrefix("/snap/"), !root.isEmpty { arguments[0] = root + first }
+        return Command(arguments, environment: environment, detached: detached)
+    }
+
+    /// Feeds `event` and carries out what the machine asks, until it asks to wait; a new state
+    /// is journalled before the step it leads to is carried out.
+    private func feed(_ item: inout WorkItem, _ event: ShutdownMachine.Event, _ record: inout JournalRecord) throws(RefreshCoreError) {
+        var events = [event]
+        while !events.isEmpty {
+            let next = events.removeFirst()
+            let action: ShutdownMachine.Action
+            do {
+                action = try item.machine.handle(next)
+            } catch {
+                throw RefreshCoreError(.refreshFailed, "\(item.label): \(error); the refresh stopped here and its journal stays for 'refreshctl recover'", underlying: error)
+            }
+            try journal(&item, &record)
+            events += carryOut(action, for: &item)
+        }
+    }
+
+    /// Carries out one action; returns the events it caused at once (a process found gone).
+    private func carryOut(_ action: ShutdownMachine.Action, for item: inout WorkItem) -> [ShutdownMachine.Event] {
+        let timeout = item.machine.plan.timeout
+        switch action {
+        case .wait, .finish:
+            return []
+        case .moveOut(let identities):
+            guard let manager = adapters.serviceManager, let unit = item.unit ?? item.service?.unit else {
+                return [.movedOut(failure: "no service manager runs \(item.label)")]
+            }
+            let scope = "refreshctl-survivors-\(unit.replacingOccurrences(".", with: "-"))-\(identities.first?.pid ?? 0).scope"
+            item.job = manager.moveOut(identities, of: unit, into: scope)
+            return []
+        case .signal(let signal, let identities):
+            var events: [ShutdownMachine.Event] = []
+            for identity in identities {
+                guard let handle = item.handles[identity] else {
+                    events.append(.exited(identity))
+                    continue
+                }
+                switch adapters.signaller.send(signal, to: handle) {
+                case .success: break
+                case .failure(.gone): events.append(.exited(identity))
+                case .failure(let refusal): events.append(.unreachable(identity, "could not send \(signal): \(refusal)"))
+                }
+            }
+            return events
+        case .runCommand(let words):
+            item.command = adapters.commands.start(command(words, environment: item.stopEnvironment, detached: false), timeout: timeout)
+            return []
+        case .stopUnit:
+            guard let manager = adapters.serviceManager, let unit = item.unit else {
+                return [.jobEnded(.failed("no service manager runs \(item.label)"))]
+            }
+            item.job = manager.stop(unit, timeout: timeout)
+            return []
+        case .killUnit:
+            guard let manager = adapters.serviceManager, let unit = item.unit else {
+                return [.jobEnded(.failed("no service manager runs \(item.label)"))]
+            }
+            item.job = manager.kill(unit, signal: .sigkill, mainOnly: item.service?.killMode == .process)
+            return []
+        case .restart(.command(let words)):
+            item.restartCommand = adapters.commands.start(command(words, environment: item.restartEnvironment, detached: true), timeout: timeout)
+            return []
+        case .restart(.serviceManager):
+            guard let manager = adapters.serviceManager, let unit = item.unit else {
+                return [.restartEnded(failure: "no service manager runs \(item.label), and the policy gives no restart-command")]
+            }
+            item.restartJob = manager.start(unit, timeout: timeout)
+            return []
+        }
+    }
+
+    /// Feeds what happened since the last look: jobs that ended, processes that exited, time.
+    private func poll(_ item: inout WorkItem, now: MonotonicInstant, _ record: inout JournalRecord) throws(RefreshCoreError) {
+        if let job = item.command, let result = job.result {
+            item.command = nil
+            if item.machine.isDone {
+                // Only the report wants it now.
+                _ = try? item.machine.handle(.commandEnded(result))
+            } else {
+                try feed(&item, .commandEnded(result), &record)
+            }
+        }
+        if let job = item.job, let result = job.result {
+            item.job = nil
+            if case .movingOut = item.machine.state {
+                switch result {
+                case .done: try feed(&item, .movedOut(failure: nil), &record)
+                case .timedOut: try feed(&item, .movedOut(failure: "the service manager did not answer in time"), &record)
+                case .failed(let why): try feed(&item, .movedOut(failure: why), &record)
+                }
+            } else {
+                try feed(&item, .jobEnded(result), &record)
+            }
+        }
+        if let job = item.restartCommand, let result = job.result {
+            item.restartCommand = nil
+            var words: [String] = []
+            if case .command(let restartWords)? = item.machine.plan.restart { words = restartWords }
+            var failure: String?
+            if !result.succeeded {
+                failure = "the restart-command \(words.joined(separator: " ")) \(result.summary)"
+                if !result.output.isEmpty { failure? += "; it printed: \(result.output)" }
+            }
+            try feed(&item, .restartEnded(failure: failure), &record)
+        }
+        if let job = item.restartJob, let result = job.result {
+            item.restartJob = nil
+            switch result {
+            case .done: try feed(&item, .restartEnded(failure: nil), &record)
+            case .timedOut: try feed(&item, .restartEnded(failure: "the service manager did not start \(item.label) in time"), &record)
+            case .failed(let why): try feed(&item, .restartEnded(failure: why), &record)
+            }
+        }
+        switch item.machine.state {
+        case .movingOut, .stopping, .killing:
+            for identity in item.machine.remaining.sorted() {
+                guard let handle = item.handles[identity], adapters.signaller.hasExited(handle) else { continue }
+                try feed(&item, .exited(identity), &record)
+            }
+        default:
+            break
+        }
+        if let deadline = item.machine.deadline, now >= deadline {
+            try feed(&item, .tick(now: now), &record)
+        }
+    }
+
+    /// Journals the item's state when it changed, so recover knows what was done.
+    private func journal(_ item: inout WorkItem, _ record: inout JournalRecord) throws(RefreshCoreError) {
+        let state = item.machine.state.name
+        guard state != item.journalled else { return }
+        item.journalled = state
+        var entry = JournalRecord.WorkEntry(key: item.key, state: state, restart: item.restart)
+        if case .done(let outcome) = item.machine.state { entry.outcome = RefreshEngine.name(of: outcome) }
+        if let index = record.work.firstIndex(where: { $0.key == item.key }) {
+            record.work[index] = entry
+        } else {
+            record.work.append(entry)
+        }
+        try adapters.journal.write(record)
+        try crashPoint("work:\(state)")
+    }
+
+    static func name(of outcome: ShutdownMachine.Outcome) -> String {
+        switch outcome {
+        case .exited: "exited"
+        case .killed: "killed"
+        case .gone: "gone"
+        case .restarted: "restarted"
+        case .leftRunning: "left-running"
+        case .aborted: "aborted"
+        case .failed: "failed"
+        }
+    }
+
+    /// The results of a finished shutdown: its service's, and each process's.
+    private func collectResults(_ item: WorkItem, into outcome: inout ActingOutcome) {
+        guard case .done(let result) = item.machine.state else { return }
+        let how = describe(item)
+        let notes = item.machine.notes
+        var detail = how
+        if !notes.isEmpty { detail += "; " + notes.joined(separator: "; ") }
+        let processOutcome: ProcessResult.Outcome
+        switch result {
+        case .exited: processOutcome = .exited
+        case .killed: processOutcome = .killed
+        case .gone: processOutcome = .gone
+        case .restarted: processOutcome = .restarted
+        case .leftRunning, .aborted: processOutcome = .stillRunning
+        case .failed(let why):
+            processOutcome = .failed
+            detail += "; " + why
+        }
+        if case .aborted = result {
+            let reason = "\(item.label) did not exit within \(item.machine.plan.timeout) and its policy says then: abort"
+            for snap in item.snaps { outcome.aborting[snap] = outcome.aborting[snap] ?? reason }
+        }
+        if let service = item.service {
+            outcome.services.append(ServiceResult(unit: service.unit, action: service.action, outcome: processOutcome, detail: detail))
+        }
+        for decision in item.decisions {
+            outcome.processes.append(ProcessResult(
+                identity: decision.identity, label: decision.appLabel, action: decision.action, outcome: processOutcome,
+                detail: item.service.map { "with \($0.unit): \(detail)" } ?? detail, aborts: result == .aborted))
+        }
+    }
+
+    private func describe(_ item: WorkItem) -> String {
+        switch item.machine.plan.stop {
+        case .kill: return "sent SIGKILL"
+        case .signal(let signal): return "sent \(signal)"
+        case .command(let words): return "ran \(words.joined(separator: " "))"
+        case .serviceManager: return "stopped through \(adapters.serviceManager?.name ?? "the service manager")"
+        }
+    }
+}
+
+private extension String {
+    func replacingOccurrences(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for character in self { if character == target { out += replacement } else { out.append(character) } }
+        return out
+    }
+}

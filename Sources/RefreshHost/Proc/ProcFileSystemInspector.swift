@@ -1,0 +1,94 @@
+import RefreshCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real ``ProcessInspector``: reads `/proc` with direct system calls and byte parsing.
+///
+/// For every process: identity from `stat` (PID + start time), `exe`, `cwd`, the `maps` paths
+/// under `ROOT/snap/`, the `cgroup` lines that name a snap unit, and — for a process in a snap cgroup whose mount namespace is
+/// not ours, as snap-confine makes them — the squashfs image behind its root mount
+/// (`mountinfo` → loop device → `/sys/block/loopN/loop/backing_file`). Kernel threads are
+/// skipped; a process that vanishes mid-scan is skipped silently; one whose files cannot be
+/// read is counted in ``ProcessScan/uninspectable``.
+public struct ProcFileSystemInspector: ProcessInspector {
+    public let root: String
+    public let proc: String
+    public let sys: String
+
+    /// - Parameters:
+    ///   - root: the host root whose `snap/` paths are evidence.
+    ///   - proc: where procfs is mounted.
+    ///   - sys: where sysfs is mounted (for loop devices' backing files).
+    public init(root: String = "/", proc: String = "/proc", sys: String = "/sys") {
+        self.root = root
+        self.proc = proc
+        self.sys = sys
+    }
+
+    public func scan() -> ProcessScan {
+        var trimmedRoot = root
+        while trimmedRoot.hasSuffix("/") { trimmedRoot.removeLast() }
+        let prefix = Array((trimmedRoot + "/snap/").utf8)
+        guard case .success(let procFD) = Syscall.open(proc, O_RDONLY | O_DIRECTORY),
+            case .success(let names) = Syscall.directoryEntries(procFD, path: proc)
+        else { return ProcessScan(processes: [], uninspectable: []) }
+        defer { Syscall.close(procFD) }
+        let ownNamespace = try? Syscall.readLink("self/ns/mnt", at: procFD).get()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var link = [CChar](repeating: 0, count: 4097)
+        var processes: [InspectedProcess] = []
+        var uninspectable: [Int32] = []
+
+        func readLink(_ name: String, _ dirfd: Int32) -> (String?, Int32) {
+            let n = readlinkat(dirfd, name, &link, 4096)
+            if n < 0 { return (nil, errno) }
+            return (String(decoding: UnsafeRawBufferPointer(start: link, count: n), as: UTF8.self), 0)
+        }
+
+        for name in names {
+            guard let first = name.utf8.first, first >= 48, first <= 57, let pid = Int32(name) else { continue }
+            guard case .success(let pidFD) = Syscall.open(name, O_RDONLY | O_DIRECTORY, at: procFD) else { continue }
+            defer { Syscall.close(pidFD) }
+            guard case .success(let statCount) = Syscall.readFile("stat", at: pidFD, into: &buffer),
+                let stat = buffer.withUnsafeBytes({ ProcParsing.stat(UnsafeRawBufferPointer(rebasing: $0[..<statCount])) })
+            else { continue }  // gone
+            if stat.isKernelThread || stat.state == UInt8(ascii: "Z") { continue }
+            var evidence = ProcessEvidence()
+            let (exe, exeError) = readLink("exe", pidFD)
+            if exe == nil {
+                if exeError == EACCES || exeError == EPERM { uninspectable.append(pid) }
+                continue  // ENOENT: gone, or exited but not reaped
+            }
+            evidence.exe = exe
+            evidence.cwd = readLink("cwd", pidFD).0
+            if case .success(let count) = Syscall.readFile("maps", at: pidFD, into: &buffer) {
+                evidence.maps = buffer.withUnsafeBytes { ProcParsing.mappedPaths(UnsafeRawBufferPointer(rebasing: $0[..<count]), prefix: prefix) }
+            } else {
+                uninspectable.append(pid)
+            }
+            if case .success(let count) = Syscall.readFile("cgroup", at: pidFD, into: &buffer) {
+                evidence.cgroups = buffer.withUnsafeBytes { ProcParsing.snapCgroupLines(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            }
+            if !evidence.cgroups.isEmpty,
+                let namespace = readLink("ns/mnt", pidFD).0, namespace != ownNamespace,
+                case .success(let count) = Syscall.readFile("mountinfo", at: pidFD, into: &buffer),
+                let source = buffer.withUnsafeBytes({ ProcParsing.rootMountSource(UnsafeRawBufferPointer(rebasing: $0[..<count])) }) {
+                evidence.rootImage = backingFile(of: source, buffer: &buffer)
+            }
+            processes.append(InspectedProcess(
+                identity: ProcessIdentity(pid: pid, startTime: stat.startTime), parent: stat.ppid, name: stat.comm,
+                evidence: evidence))
+        }
+        processes.sort { $0.identity < $1.identity }
+        return ProcessScan(processes: processes, uninspectable: uninspectable.sorted())
+    }
+
+    /// `/dev/loop3` → the file behind it, from sysfs.
+    private func backingFile(of device: String, buffer: inout [UInt8]) -> String? {
+        guard device.hasPrefix("/dev/loop") else { return nil }
+        let name = device.dropFirst("/dev/".count)
+        guard case .success(let count) = Syscall.readFile("\(sys)/block/\(name)/loop/backing_file", into: &buffer) else { return nil }
+        return buffer.withUnsafeBytes { ProcParsing.lines(UnsafeRawBufferPointer(rebasing: $0[..<count])).first }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import RefreshCore
 import Testing
 @testable import RefreshCore
 @testable import RefreshHost
@@ -280,6 +281,38 @@ struct SystemdServiceManagerTests {
         #expect(try await daemon.waitUntilGone(child))
         _ = await daemon.manager.stop(daemon.unit, timeout: .seconds(30))
         _ = try? await daemon.container.shell("systemctl reset-failed \(daemon.unit)")
+    }
+
+    @Test(arguments: SystemdContainer.Layout.allCases)
+    func theEngineDrivesItThroughTheCoreProtocol(layout: SystemdContainer.Layout) async throws {
+        let daemon = try await install(layout, snap: "core-\(layout)", daemon: Self.parentDaemon, stopMode: "sigterm")
+        let manager: any RefreshCore.ServiceManager = daemon.manager
+        #expect(manager.name == "systemd")
+        let unit = daemon.unit.rawValue
+        #expect(try await wait(for: manager.start(unit, timeout: .seconds(30))) == .done("systemd reports \(unit): active (running), main PID \(try await daemon.pid("main.pid")), KillMode=process"))
+        let main = try await daemon.pid("main.pid"), child = try await daemon.pid("child.pid")
+        #expect(await manager.status(unit) == ServiceStatus(unit: unit, activeState: "active", mainPID: main, killMode: "process"))
+        #expect(await manager.status(unit)?.stopTakesMembers == false)
+        let scope = "refreshctl-survivor-core-\(layout).daemon-\(child).scope"
+        guard case .done = try await wait(for: manager.moveOut([ProcessIdentity(pid: child)], of: unit, into: scope)) else {
+            Issue.record("moveOut through the core protocol did not finish")
+            return
+        }
+        #expect(try await wait(for: manager.stop(unit, timeout: .seconds(30))) == .done("systemd reports \(unit): inactive (dead), KillMode=process"))
+        #expect(daemon.container.isAlive(child))
+        #expect(await manager.status("snap.absent.daemon.service") == nil)
+        #expect(manager.stop("not a unit", timeout: .seconds(1)).result
+            == .failed("'not a unit' is not a systemd unit name: it must end in .service or .scope"))
+        _ = try? await daemon.container.shell("kill -KILL \(child)")
+    }
+
+    /// Polls `job` (as the executor does) until it has a result.
+    func wait(for job: any ServiceJob) async throws -> ServiceJobResult {
+        for _ in 0..<3000 {
+            if let result = job.result { return result }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw HarnessError("the job did not finish")
     }
 
     @Test(arguments: SystemdContainer.Layout.allCases)

@@ -8,7 +8,8 @@ import PackageDescription
 //   RefreshIO    portable I/O on Foundation: reading policy, scenario and test files, finding
 //                test files, the wall clock. Builds wherever Foundation does.
 //   RefreshHost  Linux only: the real adapters (revision store over squashfs loop mounts, /proc
-//                inspector, pidfd signaller, journal, lock) and the tiny C target for syscalls.
+//                inspector, pidfd signaller, journal, lock, command runner on swift-subprocess,
+//                systemd service manager) and the tiny C target for syscalls.
 //   RefreshFakes test doubles of every adapter over a host kept in memory, with a clock that
 //                jumps (as swift-nio's EmbeddedEventLoop): the executor tested without root.
 //   refreshctl   argument parsing and printing.
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 of the policy's bytes for the journal.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -52,6 +54,7 @@ let package = Package(
             dependencies: [
                 "RefreshCore", "RefreshIO", "CRefreshSys",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .executableTarget(

@@ -1,5 +1,5 @@
 // The few system calls Glibc does not expose to Swift: pidfd_open, pidfd_send_signal,
-// renameat2, and the loop-device ioctls (ioctl is variadic, which Swift cannot call).
+// memfd_create, renameat2, and the loop-device ioctls (ioctl is variadic, which Swift cannot call).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@ int crs_pidfd_open(pid_t pid, unsigned int flags) {
 
 int crs_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}
+
+int crs_memfd_create_cloexec(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC);
 }
 
 int crs_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags) {

@@ -10,6 +10,10 @@ int crs_pidfd_open(pid_t pid, unsigned int flags);
 /// pidfd_send_signal(2) without siginfo. Returns 0 or -1 with errno set.
 int crs_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 
+/// memfd_create(2) with MFD_CLOEXEC: an anonymous file that exists only while a descriptor
+/// refers to it. Returns an fd or -1 with errno set.
+int crs_memfd_create_cloexec(const char *name);
+
 /// renameat2(2). Returns 0 or -1 with errno set.
 int crs_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
 

@@ -4,10 +4,13 @@ import RefreshHost
 import RefreshIO
 
 /// `refreshctl gc`: collect old revisions nothing uses any more.
-struct Gc: ParsableCommand {
+struct Gc: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove revisions that are not current, not in use (re-scanned) and beyond 'retain'.",
-        discussion: "A busy mount is kept and reported. Per-revision data directories are never removed."
+        abstract: "Remove revisions that are not current, not in use (re-checked right before each removal) and beyond 'retain'.",
+        discussion: """
+            A busy mount is kept and reported. Per-revision data directories are never removed. \
+            --watch takes the refresh lock only while it collects, so a refresh can run while it waits.
+            """
     )
 
     @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"))
@@ -35,30 +38,23 @@ struct Gc: ParsableCommand {
         if dryRun && watch { throw ValidationError("--dry-run and --watch do not go together") }
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             let names = try HostOptions.names(snaps)
+            if !dryRun { try ChangeOptions.requireRoot("gc") }
             var retain = Policy.defaultRetain
-            if let policy { retain = try Policy(contentsOf: policy).retain }
-            let executor = RefreshExecutor(root: root)
-            let collector = GarbageCollector(store: executor.store, layout: executor.layout)
+            if let policy { retain = try TrustedPolicy.load(policy, requireTrust: !dryRun).policy.retain }
+            let engine = RefreshEngine(adapters: .linux(root: try HostRoot.withSnaps(root)))
             let format = self.format
-            if dryRun {
-                let report = collector.collect(retain: retain, dryRun: true, names: names)
-                print(format == .json ? report.json() : report.text(), terminator: "")
-                return
-            }
-            let lock = try HostLock(layout: executor.layout, wait: wait)
-            defer { withExtendedLifetime(lock) {} }
             if watch {
-                collector.watch(retain: retain, names: names) { report in
+                try await engine.watch(retain: retain, names: names) { report in
                     print(format == .json ? report.json() : report.text(), terminator: "")
                 }
             } else {
-                let report = collector.collect(retain: retain, dryRun: false, names: names)
+                let report = try engine.collectGarbage(retain: retain, dryRun: dryRun, names: names, wait: wait)
                 print(format == .json ? report.json() : report.text(), terminator: "")
             }
-        } catch {
+        } catch let error as RefreshCoreError {
             throw ExitCode(Output.exitCode(for: error))
         }
     }

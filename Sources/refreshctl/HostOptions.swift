@@ -19,8 +19,8 @@ struct HostOptions: ParsableArguments {
     }
 
     /// Reads the host, printing what could not be read on stderr.
-    func readHost() -> Host {
-        let host = HostReader(root: root).read()
+    func readHost() throws(RefreshCoreError) -> Host {
+        let host = HostReader(root: try HostRoot.withSnaps(root)).read()
         for notice in host.notices { Output.error(notice) }
         return host
     }

@@ -28,6 +28,9 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(name: .long, help: ArgumentHelp("On a live host, what runs the daemons: auto (systemd when it is PID 1), systemd, or none.", valueName: "auto|systemd|none"))
+    var serviceManager: ServiceManagerChoice = .auto
+
     @Argument(help: ArgumentHelp("Snaps to refresh (default: the scenario's 'refresh:').", valueName: "NAME[=REV]"))
     var snaps: [String] = []
 
@@ -53,6 +56,7 @@ struct Plan: ParsableCommand {
             var fixedNow: Timestamp?
             if let now { fixedNow = try Plan.timestamp(now) }
             let state: SystemState
+            var adapters: HostAdapters?
             var request = try snaps.isEmpty ? nil : RefreshRequest(parsing: snaps)
             var planTime = fixedNow
             if let scenarioPath = scenario {
@@ -68,13 +72,14 @@ struct Plan: ParsableCommand {
                 guard request != nil else {
                     throw RefreshCoreError(.invalidArgument, "nothing to refresh: name the snaps to plan for (NAME or NAME=REV)")
                 }
-                let host = HostReader(root: root ?? "/").read()
+                adapters = .linux(root: try HostRoot.withSnaps(root ?? "/"), serviceManager: serviceManager)
+                let host = adapters!.readHost()
                 for notice in host.notices { Output.error(notice) }
                 state = host.state
             }
             var plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
             // On a live host, a restart nobody can carry out is an error the plan shows up front.
-            if scenario == nil, !ServiceManager.systemdIsPID1 { plan = plan.requiringRestartCommands() }
+            if let adapters, adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
             print(format == .json ? plan.json() : plan.text(), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {

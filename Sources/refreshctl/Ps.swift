@@ -17,7 +17,7 @@ struct Ps: ParsableCommand {
     func run() throws {
         do {
             let names = try HostOptions.names(snaps)
-            let listing = ProcessListing(state: host.readHost().state, names: names)
+            let listing = ProcessListing(state: try host.readHost().state, names: names)
             print(host.format == .json ? listing.json() : listing.text(), terminator: "")
         } catch {
             throw ExitCode(Output.fail(error))

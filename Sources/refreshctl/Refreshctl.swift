@@ -10,7 +10,7 @@ import Glibc
 /// The root command. Its `main` maps errors to DESIGN.md's exit codes: usage errors are 2,
 /// not argument-parser's 64.
 @main
-struct Refreshctl: ParsableCommand {
+struct Refreshctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refreshctl",
         abstract: "Plan and carry out snap refreshes without killing what runs from the old revision.",
@@ -22,7 +22,7 @@ struct Refreshctl: ParsableCommand {
         subcommands: [Plan.self, Apply.self, Status.self, Ps.self, Gc.self, Revert.self, Recover.self, Snapshot.self, Check.self, Test.self]
     )
 
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
             if command is Refreshctl {
@@ -31,7 +31,11 @@ struct Refreshctl: ParsableCommand {
                 Output.error(Output.errorLine("no command given; run 'refreshctl COMMAND', such as 'refreshctl plan --help'"))
                 Glibc.exit(2)
             }
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
         } catch let error as RefreshCoreError {

@@ -4,7 +4,7 @@ import RefreshHost
 import RefreshIO
 
 /// `refreshctl revert`: back to the previous retained revision.
-struct Revert: ParsableCommand {
+struct Revert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Switch a snap back to an older installed revision (its own data, no copy); the processes of the revision left are handled by policy."
     )
@@ -17,7 +17,7 @@ struct Revert: ParsableCommand {
     @Argument(help: ArgumentHelp("The snap to revert.", valueName: "NAME"))
     var snap: String
 
-    func run() throws {
+    func run() async throws {
         do {
             let name = try SnapName(validating: snap)
             var revision: Revision?
@@ -27,9 +27,9 @@ struct Revert: ParsableCommand {
                 }
                 revision = parsed
             }
+            try ChangeOptions.requireRoot("revert")
             let policy = try options.loadPolicy()
-            let report = try options.executor().revert(
-                name, to: revision, policy: policy, policyPath: options.policy, now: SystemClock.now(), wait: options.wait)
+            let report = try await options.engine().revert(name, to: revision, policy: policy, wait: options.wait)
             try options.print(report)
         } catch let error as RefreshCoreError {
             throw ExitCode(Output.exitCode(for: error))

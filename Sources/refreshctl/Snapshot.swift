@@ -23,7 +23,7 @@ struct Snapshot: ParsableCommand {
             let names = try HostOptions.names(snaps)
             var time = SystemClock.now()
             if let now { time = try Plan.timestamp(now) }
-            let host = HostReader(root: root).read()
+            let host = HostReader(root: try HostRoot.withSnaps(root)).read()
             for notice in host.notices { Output.error(notice) }
             print(ScenarioWriter.write(host.state, root: root, now: time, names: names), terminator: "")
         } catch {

@@ -22,7 +22,7 @@ struct Status: ParsableCommand {
             let names = try HostOptions.names(snaps)
             var retain = Policy.defaultRetain
             if let policy { retain = try Policy(contentsOf: policy).retain }
-            let read = host.readHost()
+            let read = try host.readHost()
             let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
             print(host.format == .json ? status.json() : status.text(), terminator: "")
         } catch {

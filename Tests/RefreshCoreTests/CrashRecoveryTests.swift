@@ -12,15 +12,20 @@ import Glibc
 /// hold on a real root with squashfs revisions and live processes.
 @Suite(.serialized, .enabled(if: ToyHost.available, ToyHost.reason), .timeLimit(.minutes(10)))
 struct CrashRecoveryTests {
-    static let policy = """
+    static func policy(_ host: ToyHost) -> String {
+        """
         version: 1
         rules:
           - snap: rec-toy
             on-refresh: leave-running
           - snap: kill-toy
             on-refresh: kill
+          - snap: svc-toy
+            on-refresh: restart
+            restart-command: ["\(host.path("start-svc"))"]
 
         """
+    }
 
     /// rec-toy and kill-toy at revision 2 (current), 3 staged and not mounted; a signal-recording
     /// process left running on rec-toy 2, a victim on kill-toy 2; rec-toy 2 has data.
@@ -41,25 +46,26 @@ struct CrashRecoveryTests {
         try fm.createSymbolicLink(atPath: host.path("var/snap/rec-toy/2/link"), withDestinationPath: "sub/file")
         try fm.createSymbolicLink(atPath: host.path("var/snap/rec-toy/current"), withDestinationPath: "2")
         try fm.createDirectory(atPath: host.path("logs"), withIntermediateDirectories: true)
-        try Self.policy.write(toFile: host.path("policy.yaml"), atomically: true, encoding: .utf8)
+        // A daemon restarted with a restart-command that counts its runs.
+        try host.addSnap("svc-toy", revisions: ["1", "2", "3"], mounted: ["1", "2"], current: "2",
+                         snapYAML: { "name: svc-toy\nversion: '\($0)'\napps:\n  svc:\n    command: bin/sh\n    daemon: simple\n" },
+                         files: ["bin/sh": .copy("/bin/sh"), "bin/rec": .text(RefreshStoryTests.recorder(), mode: 0o755)])
+        try "#!/bin/sh\necho started >> \(host.path("logs/starts"))\n".write(toFile: host.path("start-svc"), atomically: true, encoding: .utf8)
+        chmod(host.path("start-svc"), 0o755)
+        try Self.policy(host).write(toFile: host.path("policy.yaml"), atomically: true, encoding: .utf8)
+        _ = try host.start(host.path("snap/svc-toy/2/bin/sh"), [host.path("snap/svc-toy/2/bin/rec"), host.path("logs/svc")], execs: "sh")
         let recorder = try host.start(host.path("snap/rec-toy/2/bin/sh"), [host.path("snap/rec-toy/2/bin/rec"), host.path("logs/rec")], execs: "sh")
         let victim = try host.start(host.path("snap/kill-toy/2/bin/k"), execs: "k")
         usleep(200_000)
         return (host, recorder, victim)
     }
 
-    func runApply(_ host: ToyHost, crashAt point: String) throws -> Process {
-        let process = Process()
-        process.executableURL = try productURL("refreshctl")
-        process.arguments = ["apply", "--quiet", "--root", host.root, "--policy", host.path("policy.yaml"), "rec-toy", "kill-toy"]
+    func runApply(_ host: ToyHost, crashAt point: String) throws -> ProductRun {
         var environment = ProcessInfo.processInfo.environment
         environment["REFRESHCTL_TESTING_CRASH_AT"] = point
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process
+        return try runProduct(
+            "refreshctl", ["apply", "--quiet", "--root", host.root, "--policy", host.path("policy.yaml"), "rec-toy", "kill-toy", "svc-toy"],
+            environment: environment)
     }
 
     func alive(_ pid: Int32) -> Bool {
@@ -67,13 +73,13 @@ struct CrashRecoveryTests {
         return !stat[stat.range(of: ")", options: .backwards)!.upperBound...].hasPrefix(" Z")
     }
 
-    @Test(arguments: RefreshExecutor.crashPoints)
+    @Test(arguments: RefreshEngine.crashPoints)
     func recoverAfterACrashAt(point: String) throws {
         let (host, recorder, victim) = try makeHost()
         defer { host.tearDown() }
         let fm = FileManager.default
         let crashed = try runApply(host, crashAt: point)
-        #expect(crashed.terminationReason == .uncaughtSignal && crashed.terminationStatus == SIGKILL)
+        #expect(!crashed.exited && crashed.code == SIGKILL, "\(crashed.out)\(crashed.err)")
         #expect(fm.fileExists(atPath: host.path("var/lib/refreshctl/journal.json")))
         // A new apply refuses to run over an interrupted one.
         let blocked = try ToyHost.refreshctl(["apply", "--root", host.root, "rec-toy"])
@@ -98,6 +104,10 @@ struct CrashRecoveryTests {
         #expect(host.store.isMounted(SnapName("rec-toy")!, Revision("2")!))
         // The kill victim is dead once the refresh was finished, alive when it was rolled back.
         #expect(alive(victim) == !switched)
+        // The daemon was started again exactly once when the refresh was finished, however far
+        // the interrupted apply had got; never when it was rolled back.
+        let starts = (try? String(contentsOfFile: host.path("logs/starts"), encoding: .utf8)) ?? ""
+        #expect(starts == (switched ? "started\n" : ""))
         // The old revision's data is intact; the new one is a full copy, or gone with the rollback.
         for dir in switched ? ["2", "3"] : ["2"] {
             #expect(try String(contentsOfFile: host.path("var/snap/rec-toy/\(dir)/state"), encoding: .utf8) == "precious\n")

@@ -36,6 +36,9 @@ extension RefreshEngine {
         var restartCommand: (any CommandJob)?
         var restartJob: (any ServiceJob)?
         var journalled = ""
+        /// When the stop began, and when the processes it waited for were all gone.
+        var began: MonotonicInstant?
+        var stoppedAt: MonotonicInstant?
 
         var waitingForSomething: Bool { command != nil || job != nil || restartCommand != nil || restartJob != nil }
     }
@@ -267,6 +270,8 @@ extension RefreshEngine {
                 throw RefreshCoreError(.refreshFailed, "\(item.label): \(error); the refresh stopped here and its journal stays for 'refreshctl recover'", underlying: error)
             }
             try journal(&item, &record)
+            if case .start(let now, _) = next { item.began = now }
+            if item.stoppedAt == nil, item.machine.remaining.isEmpty, item.machine.state != .idle { item.stoppedAt = adapters.clock.now() }
             events += carryOut(action, for: &item)
         }
     }
@@ -413,22 +418,46 @@ extension RefreshEngine {
     private func collectResults(_ item: WorkItem, into outcome: inout ActingOutcome) {
         guard case .done(let result) = item.machine.state else { return }
         let how = describe(item)
-        let notes = item.machine.notes
-        var detail = how
-        if !notes.isEmpty { detail += "; " + notes.joined(separator: "; ") }
+        let timeout = item.machine.plan.timeout
+        var took = ""
+        if let began = item.began, let stopped = item.stoppedAt {
+            let tenths = stopped.since(began).nanoseconds / 100_000_000
+            took = "\(tenths / 10).\(tenths % 10)s"
+        }
+        var detail: String
         let processOutcome: ProcessResult.Outcome
         switch result {
-        case .exited: processOutcome = .exited
-        case .killed: processOutcome = .killed
-        case .gone: processOutcome = .gone
-        case .restarted: processOutcome = .restarted
-        case .leftRunning, .aborted: processOutcome = .stillRunning
+        case .exited:
+            processOutcome = .exited
+            detail = "\(how), exited after \(took)"
+        case .killed:
+            processOutcome = .killed
+            detail = item.machine.plan.stop == .kill ? "killed (sent SIGKILL, exited after \(took))" : "\(how), still running after \(timeout), killed"
+        case .gone:
+            processOutcome = .gone
+            detail = "gone before it was signalled (it exited, or its PID now belongs to another process)"
+        case .restarted:
+            processOutcome = .restarted
+            let stop = item.stoppedAt == nil ? "gone before it was signalled" : (item.machine.escalated ? "\(how), still running after \(timeout), killed" : "\(how), exited after \(took)")
+            let start: String
+            switch item.machine.plan.restart {
+            case .command(let words)?: start = "started again with \(words.joined(separator: " "))"
+            default: start = "started again through \(adapters.serviceManager?.name ?? "the service manager")"
+            }
+            detail = "\(stop); \(start)"
+        case .leftRunning:
+            processOutcome = .stillRunning
+            detail = "\(how), still running after \(timeout), left running"
+        case .aborted:
+            processOutcome = .stillRunning
+            detail = "\(how), still running after \(timeout); the refresh is aborted"
         case .failed(let why):
             processOutcome = .failed
-            detail += "; " + why
+            detail = "\(how); \(why)"
         }
+        if !item.machine.notes.isEmpty { detail += "; " + item.machine.notes.joined(separator: "; ") }
         if case .aborted = result {
-            let reason = "\(item.label) did not exit within \(item.machine.plan.timeout) and its policy says then: abort"
+            let reason = "\(item.label) did not exit within \(timeout) and its policy says then: abort"
             for snap in item.snaps { outcome.aborting[snap] = outcome.aborting[snap] ?? reason }
         }
         if let service = item.service {

@@ -149,7 +149,8 @@ public struct ShutdownMachine: Sendable, Hashable {
     public private(set) var notes: [String] = []
     /// When the stop began.
     public private(set) var started: MonotonicInstant?
-    private var escalated = false
+    /// Whether the stop timed out and `then: kill` sent SIGKILL (or the action was `kill`).
+    public private(set) var escalated = false
 
     public init(plan: Plan) {
         self.plan = plan
@@ -285,18 +286,14 @@ public struct ShutdownMachine: Sendable, Hashable {
     }
 
     private mutating func escalate(now: MonotonicInstant) -> Action {
-        let waited = "still running after \(plan.timeout)"
         switch plan.then {
         case .kill:
             escalated = true
-            notes.append("\(waited); sent SIGKILL")
             state = .killing(deadline: now + ShutdownMachine.killGrace)
             return plan.killThroughServiceManager ? startJob(.killUnit) : .signal(.sigkill, remaining.sorted())
         case .abort:
-            notes.append("\(waited); the refresh is aborted")
             return finish(.aborted)
         case .leaveRunning, .shutdown, .restart:
-            notes.append("\(waited); left running")
             return finish(.leftRunning)
         }
     }

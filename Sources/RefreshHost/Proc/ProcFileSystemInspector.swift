@@ -5,12 +5,15 @@ import Glibc
 
 /// The real ``ProcessInspector``: reads `/proc` with direct system calls and byte parsing.
 ///
-/// For every process: identity from `stat` (PID + start time), `exe`, `cwd`, the `maps` paths
-/// under `ROOT/snap/`, the `cgroup` lines that name a snap unit, and — for a process in a snap cgroup whose mount namespace is
-/// not ours, as snap-confine makes them — the squashfs image behind its root mount
-/// (`mountinfo` → loop device → `/sys/block/loopN/loop/backing_file`). Kernel threads are
-/// skipped; a process that vanishes mid-scan is skipped silently; one whose files cannot be
-/// read is counted in ``ProcessScan/uninspectable``.
+/// For every process: identity from `stat` (PID + start time) and its parent PID, `exe`,
+/// `cwd`, `root` (when it is not `/` and lies under `ROOT/snap/`), the `maps` paths and open
+/// files (`fd/*`) under `ROOT/snap/`, the `cgroup` lines that name a snap unit, and — for a
+/// process in a snap cgroup whose mount namespace is not ours, as snap-confine makes them — the
+/// squashfs image behind its root mount (`mountinfo` → loop device →
+/// `/sys/block/loopN/loop/backing_file`). Kernel threads are skipped; a process that vanishes
+/// mid-scan is skipped silently; one whose files cannot be read is counted in
+/// ``ProcessScan/uninspectable``. The scan names its own PID (``ProcessScan/selfPID``), so
+/// the engine and its ancestors are never acted on.
 public struct ProcFileSystemInspector: ProcessInspector {
     public let root: String
     public let proc: String
@@ -62,6 +65,10 @@ public struct ProcFileSystemInspector: ProcessInspector {
             }
             evidence.exe = exe
             evidence.cwd = readLink("cwd", pidFD).0
+            if let root = readLink("root", pidFD).0, root != "/", root.utf8.starts(with: prefix) {
+                evidence.root = root
+            }
+            evidence.files = openFiles(pidFD, prefix: prefix, link: &link)
             if case .success(let count) = Syscall.readFile("maps", at: pidFD, into: &buffer) {
                 evidence.maps = buffer.withUnsafeBytes { ProcParsing.mappedPaths(UnsafeRawBufferPointer(rebasing: $0[..<count]), prefix: prefix) }
             } else {
@@ -81,7 +88,37 @@ public struct ProcFileSystemInspector: ProcessInspector {
                 evidence: evidence))
         }
         processes.sort { $0.identity < $1.identity }
-        return ProcessScan(processes: processes, uninspectable: uninspectable.sorted())
+        return ProcessScan(processes: processes, uninspectable: uninspectable.sorted(), selfPID: getpid())
+    }
+
+    /// The distinct targets of `/proc/PID/fd/*` that lie under `prefix`, in descriptor order
+    /// as the kernel lists them. Only those become strings; an unreadable `fd` directory
+    /// (permissions, or gone) gives none.
+    private func openFiles(_ pidFD: Int32, prefix: [UInt8], link: inout [CChar]) -> [String] {
+        guard case .success(let fdDirectory) = Syscall.open("fd", O_RDONLY | O_DIRECTORY, at: pidFD) else { return [] }
+        guard let directory = fdopendir(fdDirectory) else {
+            Syscall.close(fdDirectory)
+            return []
+        }
+        defer { closedir(directory) }
+        var files: [String] = []
+        while let entry = readdir(directory) {
+            let count = withUnsafePointer(to: &entry.pointee.d_name) { name in
+                name.withMemoryRebound(to: CChar.self, capacity: 256) { name -> Int in
+                    name[0] == CChar(UInt8(ascii: ".")) ? -1 : readlinkat(fdDirectory, name, &link, 4096)
+                }
+            }
+            guard count >= prefix.count else { continue }
+            let matches = link.withUnsafeBufferPointer { buffer in
+                prefix.indices.allSatisfy { UInt8(bitPattern: buffer[$0]) == prefix[$0] }
+            }
+            guard matches else { continue }
+            let path = link.withUnsafeBufferPointer { buffer in
+                String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), as: UTF8.self)
+            }
+            if !files.contains(path) { files.append(path) }
+        }
+        return files
     }
 
     /// `/dev/loop3` → the file behind it, from sysfs.

@@ -61,7 +61,7 @@ extension ServicePlan {
     var textLines: [String] {
         var head = "  service \(unit) (revision \(revision), kill mode \(killMode)): \(action)"
         head += howText(action: action, signal: signal, stopCommand: stopCommand, timeout: timeout, then: then, restartCommand: restartCommand, deadline: deadline)
-        var lines = [head, "      why: \(reason)", "      kill mode: \(killModeSource)"]
+        var lines = [head, "      why: \(reason)", "      kill mode: \(killModePhrase)"]
         for source in sources {
             lines.append("      \(source.field): \(source.source)")
         }

@@ -448,7 +448,7 @@ public enum Planner {
                     decision = ProcessDecision(
                         identity: process.identity, snap: member.snap, revision: member.revision, app: member.app,
                         action: .leaveRunning, reason: template.action == .leaveRunning
-                            ? "left running with \(unit) (\(template.reason))"
+                            ? "left running with \(unit)"
                             : "survives the \(template.action) of \(unit): \(killMode.phrase) signals the main process only")
                     others.append(process.identity)
                 } else {
@@ -459,8 +459,8 @@ public enum Planner {
                     decision.revision = member.revision
                     decision.app = member.app
                     decision.reason = template.action == .leaveRunning
-                        ? "goes with \(unit), which is left running (\(template.reason))"
-                        : "goes with \(unit) (\(template.action): \(template.reason)): \(killMode.phrase) signals every process of the service"
+                        ? "goes with \(unit), which is left running"
+                        : "goes with \(unit): \(killMode.phrase) signals every process of the service"
                     stopped.append(process.identity)
                 }
                 decision.parent = process.parent

@@ -25,6 +25,19 @@ import RefreshIO
         #expect(v1.service == "snap.vlc.vlc.service")
     }
 
+    /// A user may make cgroups in its own service manager's tree and name them as it likes: a
+    /// `snap.NAME.APP.service` there is no system service, and its processes never join one.
+    @Test func aServiceInAUsersOwnManagerIsNotASystemService() throws {
+        for line in ["0::/user.slice/user-1000.slice/user@1000.service/app.slice/snap.vlc.vlc.service",
+                     "1:name=systemd:/user.slice/user-1000.slice/user@1000.service/system.slice/snap.vlc.vlc.service"] {
+            let b = try #require(inference.infer(ProcessEvidence(exe: "/snap/vlc/10/bin/vlc", cgroups: [line])))
+            #expect(b.role == .app && b.service == nil && b.app == AppName("vlc"), "\(line)")
+        }
+        // Posing as the oldest process of the system's service changes nothing there.
+        let fake = process(5, parent: 1, start: 1, cgroup: "0::/user.slice/user-1000.slice/user@1000.service/snap.vlc.vlc.service")
+        #expect(roles([fake, process(200, parent: 1, start: 50)]) == [5: .app, 200: .main])
+    }
+
     /// The executable is a path inside the process's own revision; through a base's loader,
     /// or in another revision, there is none.
     @Test func theExecutableIsOnlyKnownInsideItsOwnRevision() throws {

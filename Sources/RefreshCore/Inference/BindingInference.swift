@@ -121,7 +121,9 @@ public struct BindingInference: Sendable {
             let candidates = info.apps.values.filter { $0.commandPath.map(inner.contains) ?? false }
             if candidates.count == 1 { app = candidates[0].name }
         }
-        let isService = unit.map { $0.unitName.hasSuffix(".service") } ?? false
+        // A service in a user's own manager is the user's to make and name: its processes are
+        // apps, signalled on their own, never the members of a system service.
+        let isService = unit?.isSystemService ?? false
         return Binding(
             snap: snap, revision: revision, app: app, hook: unit?.hook, pins: Array(pins), evidence: notes,
             role: isService ? .member : .app, service: isService ? unit!.unitName : nil, executable: executable)

@@ -107,6 +107,8 @@ public enum Planner {
         var plan: ServicePlan
         /// By process index: the main process and every member.
         var decisions: [Int: ProcessDecision]
+        /// The process indices of ``ServicePlan/others``.
+        var others: Set<Int>
     }
 
     /// The planner's working state: caches, own fates, warnings.
@@ -192,7 +194,7 @@ public enum Planner {
                     decision = fate.decisions[index]!
                     // A member decided on its own keeps its own fate too, unless that postpones
                     // another snap's refresh.
-                    let isOther = fate.plan.others.contains(process.identity)
+                    let isOther = fate.others.contains(index)
                     var decidedHere = !reused.contains(unit)
                     if isOther, !decidedHere, decision.action == .postpone {
                         decision = namedMember(index, planned: snap, plan: fate.plan)
@@ -428,6 +430,7 @@ public enum Planner {
             var decisions: [Int: ProcessDecision] = [:]
             var stopped: [ProcessIdentity] = []
             var others: [ProcessIdentity] = []
+            var otherIndices = Set<Int>()
             for index in indices {
                 let process = state.processes[index]
                 let member = process.binding!
@@ -440,10 +443,12 @@ public enum Planner {
                 if state.engineProcesses.contains(process.pid) {
                     decision = single(index, planned: planned)
                     others.append(process.identity)
+                    otherIndices.insert(index)
                 } else if isNamed(member, serviceApp: appName) {
                     decision = single(index, planned: planned)
                     decision.reason += "; " + Planner.namedMemberNote(decision.action, unit: unit, service: template.action, killMode: killMode.phrase, mode: killMode.mode)
                     others.append(process.identity)
+                    otherIndices.insert(index)
                 } else if killMode.mode == .process {
                     decision = ProcessDecision(
                         identity: process.identity, snap: member.snap, revision: member.revision, app: member.app,
@@ -451,6 +456,7 @@ public enum Planner {
                             ? "left running with \(unit)"
                             : "survives the \(template.action) of \(unit): \(killMode.phrase) signals the main process only")
                     others.append(process.identity)
+                    otherIndices.insert(index)
                 } else {
                     // Goes with the service: its fields are the service's, for display; the
                     // service is stopped once.
@@ -474,7 +480,7 @@ public enum Planner {
                 stopMode: killMode.stopMode, signal: template.signal, stopCommand: template.stopCommand, timeout: template.timeout, then: template.then,
                 restartCommand: template.restartCommand, deadline: template.deadline, sources: template.sources,
                 stopped: stopped.sorted(), others: others.sorted())
-            return ServiceFate(plan: plan, decisions: decisions)
+            return ServiceFate(plan: plan, decisions: decisions, others: otherIndices)
         }
 
         /// A member a rule names, decided on its own under `planned`, its reason relating it to

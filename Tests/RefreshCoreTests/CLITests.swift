@@ -255,7 +255,7 @@ struct CLITests {
         let lines = run.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("vlc: refresh 10 -> 12"))
         #expect(lines.contains("core22: refresh 100 -> 101"))
-        #expect(lines.contains("  pid 4242 vlc.vlc (revision 10): leave-running"))
+        #expect(lines.contains("  pid 4242 app vlc.vlc (revision 10): leave-running"))
         #expect(lines.contains("      why: \(examplePolicy):19: rule 2 (snap: vlc)"))
         #expect(lines.contains("  remove revision 8"))
         // Snaps in name order.
@@ -459,7 +459,7 @@ struct CLITests {
         try withFiles(["scenario.yaml": firefoxScenario, "policy.yaml": policy]) { directory in
             let run = try refreshctl(["plan", "--scenario", "scenario.yaml", "--policy", "policy.yaml"], in: directory)
             #expect(run.status == 0)
-            #expect(run.out.hasPrefix("firefox: refresh 4100 -> 4200\n  pid 7001 firefox.firefox (revision 4100): kill\n"))
+            #expect(run.out.hasPrefix("firefox: refresh 4100 -> 4200\n  pid 7001 app firefox.firefox (revision 4100): kill\n"))
         }
     }
 

@@ -160,7 +160,7 @@ import RefreshIO
         let refused = bare.requiringRestartCommands()
         #expect(bare.snaps[0].outcome == .refresh)
         #expect(refused.snaps[0].outcome == .error)
-        #expect(refused.snaps[0].error == "cannot restart demo.app (pid 100): systemd is not PID 1 here and the policy gives no restart-command for it; add restart-command to its rule or choose another action")
+        #expect(refused.snaps[0].error == "cannot restart snap.demo.app.service (main pid 100): systemd is not PID 1 here and the policy gives no restart-command for it; add restart-command to its rule or choose another action")
         #expect(refused.exitCode == 1)
         let withCommand = try plan(scenario: daemon, policy: "version: 1\nrules:\n  - snap: demo\n    on-refresh: restart\n    restart-command: [\"/usr/local/bin/start-demo\"]\n")
         #expect(withCommand.requiringRestartCommands().snaps[0].outcome == .refresh)

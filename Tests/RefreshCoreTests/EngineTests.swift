@@ -93,7 +93,7 @@ import RefreshFakes
         let engine = RefreshEngine(adapters: host.adapters())
         let report = try await engine.apply(try request("db"), policy: EngineTests.policy, wait: false)
         #expect(report.processes.first { $0.identity.pid == 5000 }?.outcome == .killed)
-        #expect(report.processes.first { $0.identity.pid == 5000 }?.detail == "sent SIGTERM, still running after 5s, killed")
+        #expect(report.processes.first { $0.identity.pid == 5000 }?.detail == "with snap.db.db.service: sent SIGTERM, still running after 5s, killed")
         #expect(host.world.processes[5000]?.signals == [.sigterm, .sigkill])
         // SIGKILL went out at the 5 s timeout, not before and not later.
         #expect(host.world.timeline.contains("5s signal SIGKILL 5000"))
@@ -125,7 +125,7 @@ import RefreshFakes
             """, file: "p.yaml"), source: nil)
         let report = try await RefreshEngine(adapters: host.adapters()).apply(try request("db"), policy: policy, wait: false)
         #expect(report.processes.first?.outcome == .stillRunning)
-        #expect(report.processes.first?.detail == "sent SIGTERM, still running after 3s, left running")
+        #expect(report.processes.first?.detail == "with snap.db.db.service: sent SIGTERM, still running after 3s, left running")
         #expect(host.world.isRunning(5000))
         #expect(host.world.snaps[SnapName("db")!]?.revisions[Revision("1")!] != nil)
     }

@@ -145,6 +145,10 @@ struct HostIntegrationTests {
         let host = try makeHost()
         defer { host.tearDown() }
         _ = try startProcesses(host)
+        // A service with a member, and a user holding a file open, where cgroups can be made.
+        let withService = ToyHost.canWrite(ToyHost.unified)
+        if withService { _ = try startService(host) }
+        _ = try host.start("/bin/sh", ["-c", "exec 3< \(host.path("snap/toyapp/1/meta/snap.yaml")); exec /bin/sleep 300"])
         let snapshot = try ToyHost.refreshctl(["snapshot", "--root", host.root, "--now", "2026-11-27T12:00:00Z"])
         #expect(snapshot.code == 0)
         let file = host.path("snapshot.yaml")
@@ -157,9 +161,119 @@ struct HostIntegrationTests {
             #expect(live.code == 0 && paper.code == 0)
             #expect(live.out == paper.out)
         }
-        // And the scenario parses with the library, binding the same processes.
+        #expect(snapshot.out.contains("    ppid: "))
+        #expect(snapshot.out.contains("    files:\n      - \"/snap/toyapp/1/meta/snap.yaml\"\n"))
+        // And the scenario parses with the library, binding the same processes, roles included.
         let scenario = try Scenario(contentsOf: file)
-        #expect(scenario.state.processes.count == 4)
+        let live = HostReader(root: host.root).read().state
+        #expect(scenario.state.processes.count == (withService ? 7 : 5))
+        #expect(scenario.state.processes.map { $0.binding!.role } == live.processes.map { $0.binding!.role })
+        #expect(scenario.state.processes.map { $0.binding!.service } == live.processes.map { $0.binding!.service })
+        if withService { #expect(scenario.state.processes.contains { $0.binding?.role == .member }) }
+    }
+
+    /// A service on the real kernel: the daemon of revision 2 in `snap.toyapp.sleepd.service`
+    /// (v2, and systemd's v1 hierarchy where there is one) with a child it started in its
+    /// cgroup; users of revision 1 through their working directory, an open file and a mapped
+    /// file. Returns the daemon's and the child's PIDs.
+    func startService(_ host: ToyHost) throws -> (daemon: Int32, child: Int32) {
+        let revision = host.path("snap/toyapp/2")
+        // sh forks the child, then becomes the daemon: the child's parent is the daemon.
+        let daemon = try host.start("/bin/sh", ["-c", "\(revision)/bin/sleep 300 & exec \(revision)/bin/sleepd 300"], execs: "sleepd")
+        var child: Int32 = 0
+        for _ in 0..<500 {
+            let children = (try? String(contentsOfFile: "/proc/\(daemon)/task/\(daemon)/children", encoding: .utf8)) ?? ""
+            if let found = children.split(separator: " ").first.flatMap({ Int32($0) }),
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(found)/exe")) == "\(revision)/bin/sleep" {
+                child = found
+                break
+            }
+            usleep(10_000)
+        }
+        try #require(child > 0, "the daemon's child did not start")
+        host.track(child)
+        for pid in [daemon, child] {
+            try #require(host.moveToCgroup(pid, named: ServiceIntegration.unit, in: ToyHost.unified))
+            if ToyHost.canWrite(ToyHost.systemdV1) {
+                try #require(host.moveToCgroup(pid, named: ServiceIntegration.unit, in: ToyHost.systemdV1))
+            }
+        }
+        return (daemon, child)
+    }
+
+    enum ServiceIntegration {
+        static let unit = "snap.toyapp.sleepd.service"
+    }
+
+    @Test(.enabled(if: ToyHost.canWrite(ToyHost.unified), "needs a writable cgroup v2 hierarchy"))
+    func servicesAndUsersOnTheRealKernel() throws {
+        let host = try makeHost()
+        defer { host.tearDown() }
+        let (daemon, child) = try startService(host)
+        let old = host.path("snap/toyapp/1")
+        let shell = try host.start("/bin/sleep", cwd: old)
+        let reader = try host.start("/bin/sh", ["-c", "exec 3< \(old)/meta/snap.yaml; exec /bin/sleep 300"])
+        let mapper = try host.start("/lib64/ld-linux-x86-64.so.2", ["\(old)/bin/sleep", "300"], execs: "ld-linux-x86-64.so.2")
+
+        let read = HostReader(root: host.root).read()
+        let byPid = Dictionary(uniqueKeysWithValues: read.state.processes.map { ($0.pid, $0) })
+        let main = try #require(byPid[daemon]?.binding)
+        #expect(main.role == .main && main.service == ServiceIntegration.unit && main.app == AppName("sleepd") && main.executable == "bin/sleepd")
+        #expect(main.revision == Revision("2"))
+        let member = try #require(byPid[child]?.binding)
+        #expect(member.role == .member && member.service == ServiceIntegration.unit && byPid[child]?.parent == daemon)
+        #expect(member.app == AppName("sleeper") && member.executable == "bin/sleep")  // sleeper's command
+        for (pid, use) in [(shell, RevisionUse.workingDirectory), (reader, .openFile), (mapper, .mappedFile)] {
+            let user = try #require(byPid[pid]?.binding, "pid \(pid) is not bound")
+            #expect(user.role == .user && user.revision == Revision("1") && user.uses.contains(use), "\(user)")
+        }
+        #expect(byPid[reader]?.evidence.files == ["\(old)/meta/snap.yaml"])
+        // The test process is the engine here: it and its ancestors.
+        #expect(read.state.engineProcesses.contains(getpid()) && read.state.engineProcesses.contains(getppid()))
+
+        // A kill policy: the service is killed as a whole, the users are never signalled.
+        try "version: 1\ndefaults:\n  on-refresh: kill\n".write(toFile: host.path("kill.yaml"), atomically: true, encoding: .utf8)
+        let plan = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("kill.yaml"), "--now", "2026-11-27T12:00:00Z", "--format", "json", "toyapp=3"])
+        #expect(plan.code == 0, "\(plan.err)")
+        let toyapp = try #require(((try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])?["snaps"] as? [[String: Any]])?.first)
+        let decisions = Dictionary(uniqueKeysWithValues: (toyapp["processes"] as! [[String: Any]]).map { ($0["pid"] as! Int, "\($0["role"]!) \($0["action"]!)") })
+        #expect(decisions[Int(daemon)] == "main kill" && decisions[Int(child)] == "member kill")
+        for pid in [shell, reader, mapper] { #expect(decisions[Int(pid)] == "user leave-running") }
+        let services = toyapp["services"] as! [[String: Any]]
+        #expect(services.count == 1)
+        #expect(services.first?["unit"] as? String == ServiceIntegration.unit && services.first?["main"] as? Int == Int(daemon))
+        #expect(services.first?["action"] as? String == "kill" && services.first?["kill-mode"] as? String == "control-group")
+        #expect(services.first?["stopped"] as? [Int] == [daemon, child].sorted().map(Int.init) && services.first?["others"] as? [Int] == [])
+        #expect((toyapp["keep"] as! [[String: String]]).map { $0["revision"]! + ": " + $0["why"]! } == [
+            "3: current after the refresh", "2: retained (retain: 2)", "1: in use by 3 processes"])
+
+        // ps shows the roles.
+        let ps = try ToyHost.refreshctl(["ps", "--root", host.root, "--format", "json"])
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(ps.out.utf8)) as? [String: Any])?["processes"] as? [[String: Any]])
+        let roles = Dictionary(uniqueKeysWithValues: rows.map { ($0["pid"] as! Int, "\($0["role"]!) \($0["service"] as? String ?? "-") \($0["ppid"]!)") })
+        #expect(roles[Int(child)] == "member \(ServiceIntegration.unit) \(daemon)")
+        #expect(roles[Int(shell)] == "user - \(getpid())")
+    }
+
+    /// refreshctl run from a shell of the snap itself: that shell is never acted on.
+    @Test func theShellThatRunsRefreshctlIsNeverActedOn() throws {
+        let host = try makeHost()
+        defer { host.tearDown() }
+        try "version: 1\ndefaults:\n  on-refresh: kill\n".write(toFile: host.path("kill.yaml"), atomically: true, encoding: .utf8)
+        let refreshctl = try productURL("refreshctl").path
+        let script = "echo $$ > \(host.path("shell.pid")); \(refreshctl) plan --root \(host.root) --policy \(host.path("kill.yaml")) --now 2026-11-27T12:00:00Z --format json toyapp=3 > \(host.path("plan.json")); true"
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: host.path("snap/toyapp/1/bin/sh"))
+        shell.arguments = ["-c", script]
+        try shell.run()
+        shell.waitUntilExit()
+        let pid = try #require(Int(try String(contentsOfFile: host.path("shell.pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: host.path("plan.json")))) as? [String: Any])
+        let toyapp = try #require((plan["snaps"] as? [[String: Any]])?.first)
+        let decision = try #require((toyapp["processes"] as! [[String: Any]]).first { $0["pid"] as? Int == pid })
+        #expect(decision["role"] as? String == "app")
+        #expect(decision["action"] as? String == "leave-running")
+        #expect(decision["reason"] as? String == "refreshctl itself or one of its ancestors (such as the shell that ran it): never acted on")
     }
 
     @Test func unmountingARevisionInUseIsRefusedAndReported() throws {

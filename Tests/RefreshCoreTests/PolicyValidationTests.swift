@@ -42,12 +42,12 @@ struct PolicyValidationTests {
             rules:
               - snap: vlc
                 on-refrsh: kill
-            """, 4, 5, "unknown key 'on-refrsh' in rule 1; expected one of: snap, app, on-refresh, signal, stop-command, timeout, then, max-postpone … (did you mean 'on-refresh'?)"),
+            """, 4, 5, "unknown key 'on-refrsh' in rule 1; expected one of: snap, app, exe, on-refresh, signal, stop-mode, stop-command, timeout, then, max-postpone … (did you mean 'on-refresh'?)"),
         .init("unknown key in defaults (rule keys are not settings)", """
             version: 1
             defaults:
               snap: vlc
-            """, 3, 3, "unknown key 'snap' in defaults; expected one of: on-refresh, signal, stop-command, timeout, then, max-postpone"),
+            """, 3, 3, "unknown key 'snap' in defaults; expected one of: on-refresh, signal, stop-mode, stop-command, timeout, then, max-postpone"),
         .init("a key that is a list", """
             version: 1
             [a]: 1

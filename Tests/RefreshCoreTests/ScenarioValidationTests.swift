@@ -216,7 +216,7 @@ struct ScenarioValidationTests {
         .init("unknown process key, with suggestion", host + """
             processes:
               - {pid: 1, snap: vlc, revision: 10, ap: vlc}
-            """, 12, 39, "unknown key 'ap' in a process; expected one of: pid, start-time, snap, revision, app, pins, exe, maps, cwd, cgroup … (did you mean 'app'?)"),
+            """, 12, 39, "unknown key 'ap' in a process; expected one of: pid, start-time, ppid, snap, revision, app, role, pins, exe, maps, cwd, root, files, cgroup … (did you mean 'app'?)"),
         .init("a process without pid", host + """
             processes:
               - {snap: vlc, revision: 10}
@@ -280,7 +280,7 @@ struct ScenarioValidationTests {
         .init("neither a binding nor evidence", host + """
             processes:
               - {pid: 12, start-time: 5}
-            """, 12, 5, "process 12 says nothing about where it runs from; give snap and revision (and app), or evidence: exe, maps, cwd, cgroup"),
+            """, 12, 5, "process 12 says nothing about where it runs from; give snap and revision (and app), or evidence: exe, maps, cwd, root, files, cgroup"),
         .init("a binding without a revision", host + """
             processes:
               - {pid: 15, snap: vlc, app: vlc}

@@ -113,7 +113,7 @@ final class ToyHost: @unchecked Sendable {
                 stop-timeout: 5s
 
             """
-        }, files: ["bin/sleep": .copy("/bin/sleep"), "bin/sleepd": .copy("/bin/sleep")])
+        }, files: ["bin/sleep": .copy("/bin/sleep"), "bin/sleepd": .copy("/bin/sleep"), "bin/sh": .copy("/bin/sh")])
         for dir in ["var/snap/toyapp/1", "var/snap/toyapp/common"] {
             try FileManager.default.createDirectory(atPath: path(dir), withIntermediateDirectories: true)
         }
@@ -170,12 +170,29 @@ final class ToyHost: @unchecked Sendable {
 
     /// Moves `pid` into a cgroup v2 group named `name`; `false` when the hierarchy is not writable.
     func moveToCgroup(_ pid: Int32, named name: String) -> Bool {
-        let base = "/sys/fs/cgroup/unified"
-        let dir = "\(base)/\(name)"
-        guard access(base, W_OK) == 0, mkdir(dir, 0o755) == 0 || errno == EEXIST else { return false }
-        cgroups.append(dir)
+        moveToCgroup(pid, named: name, in: ToyHost.unified)
+    }
+
+    static let unified = "/sys/fs/cgroup/unified"
+    /// systemd's cgroup v1 hierarchy (`name=systemd`), where a host still has one.
+    static let systemdV1 = "/sys/fs/cgroup/systemd"
+
+    /// Whether `hierarchy` is mounted here and writable.
+    static func canWrite(_ hierarchy: String) -> Bool { access(hierarchy, W_OK) == 0 }
+
+    /// Moves `pid` into the group `name` of `hierarchy` (made if need be, removed by ``tearDown()``).
+    func moveToCgroup(_ pid: Int32, named name: String, in hierarchy: String) -> Bool {
+        let dir = "\(hierarchy)/\(name)"
+        guard access(hierarchy, W_OK) == 0, mkdir(dir, 0o755) == 0 || errno == EEXIST else { return false }
+        if !cgroups.contains(dir) { cgroups.append(dir) }
         return (try? "\(pid)\n".write(toFile: "\(dir)/cgroup.procs", atomically: false, encoding: .utf8)) != nil
     }
+
+    /// Processes not started through ``start(_:_:cwd:execs:)`` (children those started) that
+    /// ``tearDown()`` kills too.
+    private var strays: [Int32] = []
+
+    func track(_ pid: Int32) { strays.append(pid) }
 
     func stop(_ pid: Int32) {
         guard let process = processes.first(where: { $0.processIdentifier == pid }) else { return }
@@ -184,12 +201,25 @@ final class ToyHost: @unchecked Sendable {
     }
 
     func tearDown() {
+        // Strays first: a child that inherited Foundation's termination pipe of the process
+        // that started it would keep waitUntilExit() waiting.
+        for pid in strays where pid > 1 { kill(pid, SIGKILL) }
+        for pid in strays where pid > 1 {
+            for _ in 0..<200 where access("/proc/\(pid)/exe", F_OK) == 0 { usleep(10_000) }
+        }
+        strays.removeAll()
         for process in processes where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         processes.removeAll()
-        for dir in cgroups.reversed() { rmdir(dir) }
+        for dir in cgroups.reversed() {
+            // A group with processes cannot go: give them back to the root group first.
+            let procs = (try? String(contentsOfFile: "\(dir)/cgroup.procs", encoding: .utf8)) ?? ""
+            let parent = (dir as NSString).deletingLastPathComponent
+            for pid in procs.split(separator: "\n") { try? "\(pid)\n".write(toFile: "\(parent)/cgroup.procs", atomically: false, encoding: .utf8) }
+            rmdir(dir)
+        }
         cgroups.removeAll()
         // Everything mounted under the root, also what a refresh mounted.
         var buffer: [UInt8] = []

@@ -12,7 +12,7 @@ import Glibc
 /// For each crowd size it builds a root with two revisions of a demo snap, starts N sleepers
 /// alternating between them with `shared/bench/spawn.c`, then times, interleaved, R scans by
 /// `shared/bench/procscan.c` (stat, exe, cgroup, maps: `procscan PREFIX cgroup maps repeat=R`)
-/// and R scans by ``ProcFileSystemInspector`` (stat, exe, cwd, cgroup, maps) followed by the
+/// and R scans by ``ProcFileSystemInspector`` (stat, exe, cwd, root, cgroup, maps, fd) followed by the
 /// binding of every process, and prints the medians per process and their ratio.
 ///
 /// Usage: `swift run -c release ScanCompare [N...] [--repeat R] [--shared DIR]` (root not needed).
@@ -74,7 +74,7 @@ struct ScanCompare {
                 for _ in 0..<(repeats / 3) {
                     let start = DispatchTime.now().uptimeNanoseconds
                     let scan = inspector.scan()
-                    let state = HostReader.bind(snaps, scan.processes, root: root)
+                    let state = HostReader.bind(snaps, scan, root: root)
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
                     scanned = scan.processes.count + scan.uninspectable.count
                     precondition(state.processes.count >= size, "only \(state.processes.count) of \(size) bound")

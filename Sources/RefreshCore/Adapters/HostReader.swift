@@ -36,22 +36,39 @@ public struct HostReader: Sendable {
         self.inspector = inspector
     }
 
-    public func read() -> Host {
+    /// - Parameter mainPIDs: systemd's `MainPID` per unit (`snap.NAME.APP.service`), where
+    ///   systemd runs the services; it decides which member of a service is its main process.
+    public func read(mainPIDs: [String: Int32] = [:]) -> Host {
         let listing = store.list()
         let scan = inspector.scan()
-        let state = HostReader.bind(listing.snaps, scan.processes, root: store.layout.rootPath)
+        let state = HostReader.bind(listing.snaps, scan, root: store.layout.rootPath, mainPIDs: mainPIDs)
         return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
     }
 
-    /// Binds inspected processes to snaps; processes that run from no snap are left out.
-    public static func bind(_ snaps: [Snap], _ processes: [InspectedProcess], root: String) -> SystemState {
+    /// Binds inspected processes to snaps (processes that run from no snap are left out), tells
+    /// each service's main process from its members, and records the engine's own process and
+    /// its ancestors (``SystemState/engineProcesses``) from the scan's ``ProcessScan/selfPID``.
+    public static func bind(_ snaps: [Snap], _ scan: ProcessScan, root: String, mainPIDs: [String: Int32] = [:]) -> SystemState {
         var byName: [SnapName: Snap] = [:]
         for snap in snaps { byName[snap.name] = snap }
         let inference = BindingInference(snaps: byName, root: root)
-        let bound = processes.compactMap { process -> RunningProcess? in
+        var bound = scan.processes.compactMap { process -> RunningProcess? in
             guard let binding = inference.infer(process.evidence) else { return nil }
-            return RunningProcess(identity: process.identity, evidence: process.evidence, binding: binding)
+            return RunningProcess(identity: process.identity, parent: process.parent, evidence: process.evidence, binding: binding)
         }
-        return SystemState(snaps: snaps, processes: bound)
+        inference.resolveServices(&bound, mainPIDs: mainPIDs)
+        return SystemState(snaps: snaps, processes: bound, engineProcesses: engineProcesses(in: scan))
+    }
+
+    /// The scan's own process and all its ancestors, up to the first one the scan does not
+    /// have (PID 1's parent is 0).
+    static func engineProcesses(in scan: ProcessScan) -> Set<Int32> {
+        guard let own = scan.selfPID else { return [] }
+        var parents: [Int32: Int32] = [:]
+        for process in scan.processes { parents[process.identity.pid] = process.parent }
+        var found: Set<Int32> = [own]
+        var pid = own
+        while let parent = parents[pid], parent > 0, found.insert(parent).inserted { pid = parent }
+        return found
     }
 }

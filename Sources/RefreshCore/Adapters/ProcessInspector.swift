@@ -20,10 +20,14 @@ public struct ProcessScan: Sendable, Hashable {
     public var processes: [InspectedProcess]
     /// PIDs whose evidence could not be read (permissions), so their bindings are unknown.
     public var uninspectable: [Int32]
+    /// The PID of the process that scanned (the engine), when it is one of the host's: it and
+    /// its ancestors are never acted on.
+    public var selfPID: Int32?
 
-    public init(processes: [InspectedProcess], uninspectable: [Int32]) {
+    public init(processes: [InspectedProcess], uninspectable: [Int32], selfPID: Int32? = nil) {
         self.processes = processes
         self.uninspectable = uninspectable
+        self.selfPID = selfPID
     }
 }
 

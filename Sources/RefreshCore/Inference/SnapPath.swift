@@ -40,6 +40,13 @@ enum SnapPath {
         var app: AppName?
         var hook: AppName?
         var unitName: String
+        /// Whether the unit lies in a user's own service manager (below `user@UID.service`),
+        /// a tree the user may write to.
+        var inUserManager = false
+
+        /// A service of the system's service manager (`snap.NAME.APP.service` outside any
+        /// user's tree): only such a service's processes are its main process and members.
+        var isSystemService: Bool { unitName.hasSuffix(".service") && !inUserManager }
     }
 
     /// Finds `snap.NAME.APP.service`, `snap.NAME.APP-UUID.scope` or
@@ -55,8 +62,11 @@ enum SnapPath {
             guard fields[1].isEmpty || Substring(fields[1]) == "name=systemd" else { return nil }
             path = Substring(fields[2])
         }
-        for component in path.utf8.split(separator: UInt8(ascii: "/")).reversed() where component.starts(with: "snap.".utf8) {
-            if let unit = unit(named: Substring(component)) { return unit }
+        let components = path.utf8.split(separator: UInt8(ascii: "/"))
+        for (index, component) in components.enumerated().reversed() where component.starts(with: "snap.".utf8) {
+            guard var unit = unit(named: Substring(component)) else { continue }
+            unit.inUserManager = components[..<index].contains { $0.starts(with: "user@".utf8) && Substring($0).hasSuffix(".service") }
+            return unit
         }
         return nil
     }

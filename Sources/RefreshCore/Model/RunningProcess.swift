@@ -76,6 +76,25 @@ public enum ProcessRole: String, Sendable, Hashable, CaseIterable, CustomStringC
     public var isActedOn: Bool { self != .user }
 }
 
+/// How a ``ProcessRole/user`` process uses a revision's files: what pins the revision.
+public enum RevisionUse: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    /// `/proc/PID/cwd` lies in the revision (a shell `cd`'d into it).
+    case workingDirectory = "working directory"
+    /// `/proc/PID/root` lies in the revision (a process chrooted into it).
+    case root = "root directory"
+    /// A file of the revision is mapped (`/proc/PID/maps`): a library, or the image of a
+    /// program started through another loader.
+    case mappedFile = "mapped file"
+    /// A file of the revision is open (`/proc/PID/fd/*`).
+    case openFile = "open file"
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: RevisionUse, rhs: RevisionUse) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
 /// A revision of some snap, as a pair.
 public struct SnapRevision: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var snap: SnapName
@@ -113,11 +132,14 @@ public struct Binding: Sendable, Hashable {
     /// The executable's path inside its own revision, without the leading slash
     /// (`usr/bin/qemu-system-x86_64`), when it lies in that revision; what a rule's `exe` matches.
     public var executable: String?
+    /// For a ``ProcessRole/user``: how it uses its revision (working directory, root, mapped or
+    /// open file), in that order; empty when not known (a scenario binding).
+    public var uses: [RevisionUse]
 
     public init(
         snap: SnapName, revision: Revision, app: AppName? = nil, hook: AppName? = nil,
         pins: [SnapRevision] = [], evidence: [String] = [], role: ProcessRole = .app, service: String? = nil,
-        executable: String? = nil
+        executable: String? = nil, uses: [RevisionUse] = []
     ) {
         self.snap = snap
         self.revision = revision
@@ -128,6 +150,7 @@ public struct Binding: Sendable, Hashable {
         self.role = role
         self.service = service
         self.executable = executable
+        self.uses = uses
     }
 
     /// Whether the process holds `revision` of `snap`, as its own or as a pin.

@@ -30,8 +30,22 @@ extension SnapPlan {
         if let postponement {
             lines.append("  postponed since \(postponement.since), until \(postponement.deadline) at the latest")
         }
-        for decision in processes {
-            lines.append(contentsOf: decision.textLines)
+        // Each service as a whole, then its main process and its other members; then the
+        // processes that are in no service.
+        var shown = Set<Int32>()
+        for service in services {
+            lines.append(contentsOf: service.textLines)
+            let members = processes.filter { $0.service == service.unit }
+            for decision in members where decision.role == .main {
+                lines.append(contentsOf: decision.textLines(indent: "    ", service: service))
+            }
+            for decision in members where decision.role != .main {
+                lines.append(contentsOf: decision.textLines(indent: "    ", service: service))
+            }
+            for decision in members { shown.insert(decision.identity.pid) }
+        }
+        for decision in processes where !shown.contains(decision.identity.pid) {
+            lines.append(contentsOf: decision.textLines(indent: "  ", service: nil))
         }
         for kept in keep {
             lines.append("  keep revision \(kept.revision): \(kept.why)")
@@ -43,26 +57,57 @@ extension SnapPlan {
     }
 }
 
-extension ProcessDecision {
+extension ServicePlan {
     var textLines: [String] {
-        var head = "  pid \(identity.pid) \(appLabel) (revision \(revision)"
-        if let pins { head += ", pins \(pins)" }
-        head += "): \(action)"
-        switch action {
-        case .shutdown, .restart:
-            let how = stopCommand.map { "run \($0.joined(separator: " "))" } ?? signal.map { "send \($0)" } ?? ""
-            head += ": \(how), wait \(timeout?.description ?? "?"), then \(then?.description ?? "?")"
-            if action == .restart {
-                head += restartCommand.map { "; start again with \($0.joined(separator: " "))" } ?? "; start again through the service manager"
-            }
-        case .postpone:
-            if let deadline, let then { head += " until \(deadline) at the latest, then \(then)" }
-        case .kill, .leaveRunning:
-            break
-        }
-        var lines = [head, "      why: \(reason)"]
+        var head = "  service \(unit) (revision \(revision), kill mode \(killMode)): \(action)"
+        head += howText(action: action, signal: signal, stopCommand: stopCommand, timeout: timeout, then: then, restartCommand: restartCommand, deadline: deadline)
+        var lines = [head, "      why: \(reason)", "      kill mode: \(killModePhrase)"]
         for source in sources {
             lines.append("      \(source.field): \(source.source)")
+        }
+        return lines
+    }
+}
+
+/// `: send SIGTERM, wait 30s, then kill`, and for a restart how it starts again; for a
+/// postponement until when.
+func howText(
+    action: Action, signal: Signal?, stopCommand: [String]?, timeout: TimeSpan?, then: Escalation?,
+    restartCommand: [String]?, deadline: Timestamp?
+) -> String {
+    switch action {
+    case .shutdown, .restart:
+        let how = stopCommand.map { "run \($0.joined(separator: " "))" } ?? signal.map { "send \($0)" } ?? ""
+        var text = ": \(how), wait \(timeout?.description ?? "?"), then \(then?.description ?? "?")"
+        if action == .restart {
+            text += restartCommand.map { "; start again with \($0.joined(separator: " "))" } ?? "; start again through the service manager"
+        }
+        return text
+    case .postpone:
+        if let deadline, let then { return " until \(deadline) at the latest, then \(then)" }
+        return ""
+    case .kill, .leaveRunning:
+        return ""
+    }
+}
+
+extension ProcessDecision {
+    /// - Parameter service: the plan of the service the process belongs to, when it is listed
+    ///   under it: its main process and the members that go with it show only their action,
+    ///   as the service line says how and why.
+    func textLines(indent: String, service: ServicePlan?) -> [String] {
+        var head = "\(indent)pid \(identity.pid) \(role) \(appLabel) (revision \(revision)"
+        if let pins { head += ", pins \(pins)" }
+        head += "): \(action)"
+        let detail = indent + "    "
+        if let service, service.stopped.contains(identity) {
+            // Its fate is the service's.
+            return role == .main ? [head] : [head, "\(detail)why: \(reason)"]
+        }
+        head += howText(action: action, signal: signal, stopCommand: stopCommand, timeout: timeout, then: then, restartCommand: restartCommand, deadline: deadline)
+        var lines = [head, "\(detail)why: \(reason)"]
+        for source in sources {
+            lines.append("\(detail)\(source.field): \(source.source)")
         }
         return lines
     }

@@ -22,6 +22,22 @@ struct ResolvedSettings: Sendable {
     var restartOfNonDaemon: String?
     /// How to start a restarted daemon again, when the policy says (else the service manager).
     var restartCommand: Field<[String]>?
+    /// Which processes of a service its stop reaches (daemons; the built-in control group for
+    /// the rest, where it means nothing).
+    var killMode: KillModeSetting
+}
+
+/// A service's kill mode, the stop-mode it comes from and where that was written.
+struct KillModeSetting: Sendable {
+    var mode: KillMode
+    /// `nil` for the built-in default.
+    var stopMode: App.StopMode?
+    /// `policy.yaml:9: rule 2 (snap: libvirt, app: libvirtd)`, `snap.yaml: stop-mode: sigterm`,
+    /// `policy.yaml:4: defaults` or `built-in (no stop-mode)`.
+    var source: String
+
+    /// `stop-mode: sigterm (snap.yaml)`, for reasons.
+    var phrase: String { ServicePlan.killModePhrase(stopMode: stopMode, source: source) }
 }
 
 extension Policy {
@@ -48,13 +64,23 @@ extension Policy {
         "\(location.file):\(location.line): defaults"
     }
 
-    /// Resolves every setting for `appName` of `snap`: the first matching rule, then the app's
-    /// snap.yaml, then `defaults`, then built-ins, field by field.
+    /// Resolves every setting for a process of `appName` of `snap` running `executable`: the
+    /// first matching rule, then the app's snap.yaml, then `defaults`, then built-ins, field by
+    /// field.
     /// - Parameters:
     ///   - app: the app's snap.yaml metadata, `nil` when the app is unknown.
     ///   - snapRoot: `/snap/NAME/REV`, to make snap.yaml's relative stop-command absolute.
-    func resolve(snap: SnapName, appName: AppName?, app: App?, snapRoot: String) -> ResolvedSettings {
-        let rule = rule(for: snap, app: appName)
+    func resolve(snap: SnapName, appName: AppName?, app: App?, executable: String? = nil, snapRoot: String) -> ResolvedSettings {
+        resolve(rule: rule(for: snap, app: appName, executable: executable), app: app, snapRoot: snapRoot)
+    }
+
+    /// Resolves every setting under `rule` (the first matching one, or none), field by field.
+    /// - Parameter notDaemonNote: what to add to the reason when `restart` is planned as a
+    ///   shutdown because `app` is not a daemon.
+    func resolve(
+        rule: PolicyRule?, app: App?, snapRoot: String,
+        notDaemonNote: String = "restart of an app that is not a daemon is a shutdown"
+    ) -> ResolvedSettings {
         let isDaemon = app?.isDaemon ?? false
         let ruleSettings = rule?.settings ?? PolicySettings()
 
@@ -75,7 +101,19 @@ extension Policy {
         var restartOfNonDaemon: String?
         if action.value == .restart, !isDaemon {
             restartOfNonDaemon = action.source
-            action = .init(value: .shutdown, source: action.source + "; restart of an app that is not a daemon is a shutdown")
+            action = .init(value: .shutdown, source: action.source + "; " + notDaemonNote)
+        }
+
+        // stop-mode: the policy's overrides the snap's; for daemons only.
+        var killMode = KillModeSetting(mode: .controlGroup, stopMode: nil, source: "built-in (no stop-mode)")
+        if isDaemon {
+            if let rule, let value = ruleSettings.stopMode {
+                killMode = KillModeSetting(mode: value.value.killMode, stopMode: value.value, source: source(rule, value.location))
+            } else if let mode = app?.stopMode {
+                killMode = KillModeSetting(mode: mode.killMode, stopMode: mode, source: "snap.yaml: stop-mode: \(mode)")
+            } else if let value = defaults.stopMode {
+                killMode = KillModeSetting(mode: value.value.killMode, stopMode: value.value, source: defaultsSource(value.location))
+            }
         }
 
         // signal or stop-command: one field, so a rule's signal is never mixed with a stop-command
@@ -87,12 +125,16 @@ extension Policy {
             stop = .init(value: .signal(signal.value), source: source(rule, signal.location))
         } else if isDaemon, let command = app?.stopCommand, let words = Policy.stopCommandWords(command, snapRoot: snapRoot) {
             stop = .init(value: .command(words), source: "snap.yaml: stop-command: \(command)")
+        } else if isDaemon, let rule, let mode = ruleSettings.stopMode {
+            stop = .init(value: .signal(mode.value.signal), source: source(rule, mode.location))
         } else if isDaemon, let mode = app?.stopMode {
             stop = .init(value: .signal(mode.signal), source: "snap.yaml: stop-mode: \(mode)")
         } else if let command = defaults.stopCommand {
             stop = .init(value: .command(command.value), source: defaultsSource(command.location))
         } else if let signal = defaults.signal {
             stop = .init(value: .signal(signal.value), source: defaultsSource(signal.location))
+        } else if isDaemon, let mode = defaults.stopMode {
+            stop = .init(value: .signal(mode.value.signal), source: defaultsSource(mode.location))
         } else {
             stop = .init(value: .signal(.sigterm), source: "built-in")
         }
@@ -138,6 +180,6 @@ extension Policy {
         return ResolvedSettings(
             action: action, stop: stop, timeout: timeout, then: then(after: .shutdown, builtIn: .kill),
             maxPostpone: maxPostpone, postponeThen: then(after: .postpone, builtIn: .shutdown),
-            restartOfNonDaemon: restartOfNonDaemon, restartCommand: restartCommand)
+            restartOfNonDaemon: restartOfNonDaemon, restartCommand: restartCommand, killMode: killMode)
     }
 }

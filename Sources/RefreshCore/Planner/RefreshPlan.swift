@@ -204,6 +204,8 @@ public struct ServicePlan: Sendable, Hashable {
     /// snap.yaml's, or the default).
     public var killMode: KillMode
     public var killModeSource: String
+    /// The stop-mode the kill mode comes from; `nil` for the default (control group).
+    public var stopMode: App.StopMode?
     /// Shutdowns and restarts: how, how long, and what then (as in ``ProcessDecision``).
     public var signal: Signal?
     public var stopCommand: [String]?
@@ -213,18 +215,27 @@ public struct ServicePlan: Sendable, Hashable {
     public var restartCommand: [String]?
     /// Postponements: when the postponement runs out.
     public var deadline: Timestamp?
-    /// The processes the stop takes and the engine waits for: the main process, and with
-    /// ``KillMode/controlGroup`` every member not in ``others``. In PID order.
+    /// Where each of signal, stop-command, timeout, then, restart-command and max-postpone
+    /// came from.
+    public var sources: [ProcessDecision.Source]
+    /// The processes that share the service's fate: the main process, and with
+    /// ``KillMode/controlGroup`` every member not in ``others``. The stop takes them and the
+    /// engine waits for them. In PID order.
     public var stopped: [ProcessIdentity]
-    /// The members the stop must not take, each decided on its own. In PID order.
+    /// The members the stop must not take, each decided on its own (its ``ProcessDecision``
+    /// says how): members a rule names (with `exe`, or with another app's `app`), members the
+    /// kill mode spares (``KillMode/process``), and the engine and its ancestors. In PID order.
     public var others: [ProcessIdentity]
 
     public init(
         unit: String, snap: SnapName, app: AppName, revision: Revision, main: ProcessIdentity?, action: Action,
-        reason: String, killMode: KillMode, killModeSource: String, signal: Signal? = nil, stopCommand: [String]? = nil,
-        timeout: TimeSpan? = nil, then: Escalation? = nil, restartCommand: [String]? = nil, deadline: Timestamp? = nil,
-        stopped: [ProcessIdentity] = [], others: [ProcessIdentity] = []
+        reason: String, killMode: KillMode, killModeSource: String, stopMode: App.StopMode? = nil, signal: Signal? = nil,
+        stopCommand: [String]? = nil, timeout: TimeSpan? = nil, then: Escalation? = nil, restartCommand: [String]? = nil,
+        deadline: Timestamp? = nil, sources: [ProcessDecision.Source] = [], stopped: [ProcessIdentity] = [],
+        others: [ProcessIdentity] = []
     ) {
+        self.stopMode = stopMode
+        self.sources = sources
         self.unit = unit
         self.snap = snap
         self.app = app
@@ -246,4 +257,17 @@ public struct ServicePlan: Sendable, Hashable {
 
     /// `snap.NAME.APP.service`.
     public static func unitName(snap: SnapName, app: AppName) -> String { "snap.\(snap).\(app).service" }
+
+    /// `stop-mode: sigterm (snap.yaml)`, `stop-mode: sigterm (policy.yaml:9: rule 2 (...))` or
+    /// `no stop-mode (built-in)`: what sets the kill mode, for reasons and text.
+    public var killModePhrase: String { ServicePlan.killModePhrase(stopMode: stopMode, source: killModeSource) }
+
+    static func killModePhrase(stopMode: App.StopMode?, source: String) -> String {
+        guard let stopMode else { return "no stop-mode (built-in)" }
+        let origin = source.hasPrefix("snap.yaml") ? "snap.yaml" : source
+        return "stop-mode: \(stopMode) (\(origin))"
+    }
+
+    /// `libvirt.libvirtd`.
+    public var appLabel: String { "\(snap).\(app)" }
 }

@@ -1,8 +1,11 @@
-/// A shell-style pattern on snap or app names: `*`, `?` and `[a-z]` / `[!0-9]` classes.
+/// A shell-style pattern on snap or app names, or on paths inside a revision: `*`, `?` and
+/// `[a-z]` / `[!0-9]` classes. On paths (``Subject/exe``), as in the shell, none of them
+/// matches a `/`: `usr/bin/*` matches `usr/bin/qemu` but not `usr/bin/x/qemu`.
 public struct Glob: Sendable, Hashable, CustomStringConvertible {
-    /// What a pattern is matched against: snap names, or app names (which may also hold
-    /// uppercase letters).
-    public enum Subject: Sendable { case snap, app }
+    /// What a pattern is matched against: snap names, app names (which may also hold
+    /// uppercase letters), or an executable's path inside its revision, without the leading
+    /// slash (`usr/bin/qemu-system-x86_64`).
+    public enum Subject: Sendable { case snap, app, exe }
 
     private enum Token: Sendable, Hashable {
         case literal(UInt8)
@@ -13,20 +16,45 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     public let pattern: String
     private let tokens: [Token]
+    /// Paths: no wildcard matches a `/`.
+    private let separatesPaths: Bool
 
     /// Compiles `pattern`; the error says what is wrong with it.
     public static func compile(_ pattern: String, for subject: Subject) -> Result<Glob, ParseError> {
         let bytes = Array(pattern.utf8)
-        let what = subject == .snap ? "snap" : "app"
+        let what: String
+        switch subject {
+        case .snap: what = "snap"
+        case .app: what = "app"
+        case .exe: what = "exe"
+        }
+        if subject == .exe {
+            guard !bytes.isEmpty else {
+                return .failure(ParseError("empty exe pattern; give the executable's path inside the revision, such as usr/bin/qemu-system-*"))
+            }
+            guard bytes[0] != UInt8(ascii: "/") else {
+                let trimmed = String(pattern.drop { $0 == "/" })
+                return .failure(ParseError("exe pattern '\(pattern)' starts with '/'; exe is the path inside the revision, without the leading slash: write \"\(trimmed.isEmpty ? "usr/bin/qemu-system-*" : trimmed)\""))
+            }
+        }
         guard !bytes.isEmpty else { return .failure(ParseError("empty \(what) pattern; use \"*\" to match every \(what)")) }
         func nameByte(_ b: UInt8) -> Bool {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"): return true
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return subject == .app
-            default: return false
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return subject != .snap
+            // A path may hold anything but NUL; control characters are refused as typos.
+            default: return subject == .exe && b >= 0x20 && b != 0x7f
             }
         }
-        let allowed = subject == .snap ? "lowercase letters, digits and hyphens" : "letters, digits and hyphens"
+        func controlCharacter(_ b: UInt8) -> ParseError {
+            ParseError("exe pattern \(JSONValue.string(pattern).serialized()) holds a control character (byte \(b)); write the path as the file is named")
+        }
+        let allowed: String
+        switch subject {
+        case .snap: allowed = "lowercase letters, digits and hyphens"
+        case .app: allowed = "letters, digits and hyphens"
+        case .exe: allowed = "any characters but control characters"
+        }
         var tokens: [Token] = []
         var i = 0
         while i < bytes.count {
@@ -47,6 +75,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                 while j < bytes.count, bytes[j] != UInt8(ascii: "]") {
                     let low = bytes[j]
                     guard nameByte(low) || low == UInt8(ascii: "-") else {
+                        if subject == .exe { return .failure(controlCharacter(low)) }
                         let shown = low < 128 ? "'\(Character(UnicodeScalar(low)))'" : "a non-ASCII character"
                         return .failure(ParseError("character class in pattern '\(pattern)' holds \(shown); \(what) names only have \(allowed)"))
                     }
@@ -72,6 +101,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                 i = j
             default:
                 guard nameByte(b) else {
+                    if subject == .exe { return .failure(controlCharacter(b)) }
                     let shown = b < 128 ? "'\(Character(UnicodeScalar(b)))'" : "a non-ASCII character"
                     return .failure(ParseError("pattern '\(pattern)' holds \(shown), which no \(what) name has; \(what) names have \(allowed), patterns add *, ? and [...]"))
                 }
@@ -79,12 +109,13 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             }
             i += 1
         }
-        return .success(Glob(pattern: pattern, tokens: tokens))
+        return .success(Glob(pattern: pattern, tokens: tokens, separatesPaths: subject == .exe))
     }
 
-    private init(pattern: String, tokens: [Token]) {
+    private init(pattern: String, tokens: [Token], separatesPaths: Bool) {
         self.pattern = pattern
         self.tokens = tokens
+        self.separatesPaths = separatesPaths
     }
 
     /// A pattern failure.
@@ -96,15 +127,18 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Whether the pattern has no wildcards.
     public var isLiteral: Bool { tokens.allSatisfy { if case .literal = $0 { true } else { false } } }
 
-    /// Whether the pattern is `*`.
-    public var matchesEverything: Bool { tokens == [.star] }
+    /// Whether the pattern is `*` on names (on paths, `*` matches only names without a `/`).
+    public var matchesEverything: Bool { tokens == [.star] && !separatesPaths }
 
     /// Whether `name` matches the whole pattern.
     public func matches(_ name: String) -> Bool {
         let text = Array(name.utf8)
+        let slash = UInt8(ascii: "/")
         var t = 0, n = 0
         var starToken = -1, starName = 0
         while n < text.count {
+            // On paths, only a literal `/` matches a `/`.
+            let wild = !separatesPaths || text[n] != slash
             if t < tokens.count {
                 switch tokens[t] {
                 case .star:
@@ -112,20 +146,22 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                     starName = n
                     t += 1
                     continue
-                case .any:
+                case .any where wild:
                     t += 1; n += 1
                     continue
                 case .literal(let b) where b == text[n]:
                     t += 1; n += 1
                     continue
-                case .set(let ranges, let negated) where ranges.contains(where: { $0.contains(text[n]) }) != negated:
+                case .set(let ranges, let negated) where wild && ranges.contains(where: { $0.contains(text[n]) }) != negated:
                     t += 1; n += 1
                     continue
                 default:
                     break
                 }
             }
-            guard starToken >= 0 else { return false }
+            // Let the last `*` take one more character; on paths it never takes a `/`, and no
+            // earlier `*` could either, as the `/` between them must match literally.
+            guard starToken >= 0, !separatesPaths || text[starName] != slash else { return false }
             t = starToken + 1
             starName += 1
             n = starName
@@ -139,10 +175,12 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     public func covers(_ other: Glob) -> Bool {
         if tokens == other.tokens || matchesEverything { return true }
         if other.isLiteral { return matches(other.pattern) }
-        // `prefix*` covers any pattern that starts with the same literal prefix.
+        // `prefix*` covers any pattern that starts with the same literal prefix (on paths: and
+        // has no `/` after it, which the `*` could not match).
         if tokens.last == .star, tokens.dropLast().allSatisfy({ if case .literal = $0 { true } else { false } }) {
             let prefix = tokens.dropLast()
-            return other.tokens.count >= prefix.count && Array(other.tokens.prefix(prefix.count)) == Array(prefix)
+            guard other.tokens.count >= prefix.count, Array(other.tokens.prefix(prefix.count)) == Array(prefix) else { return false }
+            return !separatesPaths || !other.tokens.dropFirst(prefix.count).contains(.literal(UInt8(ascii: "/")))
         }
         return false
     }

@@ -26,8 +26,11 @@ public struct PolicySettings: Sendable, Hashable {
     public init(
         onRefresh: Located<Action>? = nil, signal: Located<Signal>? = nil,
         stopCommand: Located<[String]>? = nil, timeout: Located<TimeSpan>? = nil,
-        then: Located<Escalation>? = nil, maxPostpone: Located<TimeSpan>? = nil
+        then: Located<Escalation>? = nil, maxPostpone: Located<TimeSpan>? = nil,
+        restartCommand: Located<[String]>? = nil, stopMode: Located<App.StopMode>? = nil
     ) {
+        self.restartCommand = restartCommand
+        self.stopMode = stopMode
         self.onRefresh = onRefresh
         self.signal = signal
         self.stopCommand = stopCommand
@@ -60,18 +63,24 @@ public struct PolicyRule: Sendable, Hashable {
         self.location = location
     }
 
-    /// `rule 2 (snap: vlc)` or `rule 3 (snap: libvirt, app: libvirtd)`.
+    /// `rule 2 (snap: vlc)`, `rule 3 (snap: libvirt, app: libvirtd)` or
+    /// `rule 1 (snap: libvirt, exe: usr/bin/qemu-system-*)`.
     public var label: String {
-        "rule \(number) (snap: \(snap)\(app.map { ", app: \($0)" } ?? ""))"
+        "rule \(number) (snap: \(snap)\(app.map { ", app: \($0)" } ?? "")\(exe.map { ", exe: \($0)" } ?? ""))"
     }
 
-    /// Whether this rule decides for `app` of `snap`. A rule naming an app never matches a
-    /// process whose app is unknown.
-    public func matches(snap name: SnapName, app appName: AppName?) -> Bool {
+    /// Whether this rule decides for a process of `app` of `snap` running `executable` (its
+    /// path inside its revision). A rule naming an app never matches a process whose app is
+    /// unknown; one naming an exe never matches a process whose executable is unknown.
+    public func matches(snap name: SnapName, app appName: AppName?, executable: String? = nil) -> Bool {
         guard snap.matches(name.rawValue) else { return false }
-        guard let app else { return true }
-        guard let appName else { return false }
-        return app.matches(appName.rawValue)
+        if let app {
+            guard let appName, app.matches(appName.rawValue) else { return false }
+        }
+        if let exe {
+            guard let executable, exe.matches(executable) else { return false }
+        }
+        return true
     }
 }
 
@@ -105,8 +114,9 @@ public struct Policy: Sendable, Hashable {
     /// The policy when none is given: no rules, built-in defaults.
     public static let builtIn = Policy(file: "(built-in)")
 
-    /// The first rule, in file order, that decides for `app` of `snap`.
-    public func rule(for snap: SnapName, app: AppName?) -> PolicyRule? {
-        rules.first { $0.matches(snap: snap, app: app) }
+    /// The first rule, in file order, that decides for a process of `app` of `snap` running
+    /// `executable`.
+    public func rule(for snap: SnapName, app: AppName?, executable: String? = nil) -> PolicyRule? {
+        rules.first { $0.matches(snap: snap, app: app, executable: executable) }
     }
 }

@@ -1,7 +1,7 @@
 extension Policy {
     static let topKeys = ["version", "retain", "defaults", "rules"]
-    static let settingKeys = ["on-refresh", "signal", "stop-command", "timeout", "then", "max-postpone", "restart-command"]
-    static let ruleKeys = ["snap", "app"] + settingKeys
+    static let settingKeys = ["on-refresh", "signal", "stop-mode", "stop-command", "timeout", "then", "max-postpone", "restart-command"]
+    static let ruleKeys = ["snap", "app", "exe"] + settingKeys
 
     /// Parses and validates a policy file.
     /// - Parameters:
@@ -34,13 +34,19 @@ extension Policy {
                 }
             }
         }
-        // The first rule for each (snap, app) selector; hashed, so a long policy stays quick.
-        var firstRule: [Glob: [Glob?: PolicyRule]] = [:]
+        // The first rule for each (snap, app, exe) selector; hashed, so a long policy stays quick.
+        struct Selector: Hashable {
+            var snap: Glob
+            var app: Glob?
+            var exe: Glob?
+        }
+        var firstRule: [Selector: PolicyRule] = [:]
         for rule in policy.rules {
-            if let twin = firstRule[rule.snap]?[rule.app] {
+            let selector = Selector(snap: rule.snap, app: rule.app, exe: rule.exe)
+            if let twin = firstRule[selector] {
                 reader.error(at: rule.location, "\(rule.label) selects exactly what \(twin.label) at line \(twin.location.line) selects, so it is ambiguous which the author meant; merge the two rules into one")
             } else {
-                firstRule[rule.snap, default: [:]][rule.app] = rule
+                firstRule[selector] = rule
             }
         }
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
@@ -58,17 +64,26 @@ extension Policy {
             reader.error(node, "\(what) has no 'snap'; every rule needs a snap name or pattern, such as snap: \"*\"")
         }
         let app = fields["app"].flatMap { glob($0, subject: .app, reader: &reader) }
+        let exe = fields["exe"].flatMap { glob($0, subject: .exe, reader: &reader) }
         guard let settings = settings(node, what: what, allowed: ruleKeys, reader: &reader, fields: fields) else { return nil }
+        if let stopMode = settings.stopMode, fields["exe"] != nil {
+            reader.error(at: stopMode.location, "'stop-mode' in \(what), which has 'exe': a rule with exe decides single processes, while stop-mode says which processes of a whole service its stop reaches; put stop-mode in a rule for the service's app (app: NAME) and keep exe rules for the processes to spare or name")
+        }
         if let maxPostpone = settings.maxPostpone, settings.onRefresh == nil,
             defaults.onRefresh?.value != .postpone {
             reader.error(at: maxPostpone.location, "max-postpone in \(what), whose action is not postpone; add 'on-refresh: postpone' or remove max-postpone")
         }
         guard let snap else { return nil }
-        return PolicyRule(number: number, snap: snap, app: app, settings: settings, location: node.location)
+        return PolicyRule(number: number, snap: snap, app: app, exe: exe, settings: settings, location: node.location)
     }
 
     private static func glob(_ node: YAMLNode, subject: Glob.Subject, reader: inout YAMLReader) -> Glob? {
-        let what = subject == .snap ? "snap" : "app"
+        let what: String
+        switch subject {
+        case .snap: what = "snap"
+        case .app: what = "app"
+        case .exe: what = "exe"
+        }
         guard let text = reader.string(node, what: "\(what) pattern") else { return nil }
         switch Glob.compile(text, for: subject) {
         case .success(let glob): return glob
@@ -109,6 +124,15 @@ extension Policy {
             let signal = reader.choice(node, what: "signal", Signal.allCases.map { ($0.rawValue, $0) }) {
             settings.signal = Located(signal, at: node.location)
         }
+        if let node = fields["stop-mode"], let text = reader.string(node, what: "stop-mode") {
+            if let mode = App.StopMode(text) {
+                settings.stopMode = Located(mode, at: node.location)
+            } else if let mode = App.StopMode(text.lowercased()) {
+                reader.error(node, "unknown stop-mode '\(text)'; stop-mode has snap.yaml's lowercase spellings: write '\(mode)'")
+            } else {
+                _ = reader.choice(node, what: "stop-mode", App.StopMode.spellings.map { ($0, ()) })
+            }
+        }
         if let node = fields["stop-command"] {
             settings.stopCommand = command(node, key: "stop-command", example: "[\"/snap/my-db/current/bin/db-ctl\", \"shutdown\"]", reader: &reader)
         }
@@ -139,7 +163,7 @@ extension Policy {
                 }
             }
             if action == .kill || action == .leaveRunning {
-                for (key, location) in [("signal", settings.signal?.location), ("stop-command", settings.stopCommand?.location), ("timeout", settings.timeout?.location)] {
+                for (key, location) in [("signal", settings.signal?.location), ("stop-mode", settings.stopMode?.location), ("stop-command", settings.stopCommand?.location), ("timeout", settings.timeout?.location)] {
                     if let location {
                         reader.error(at: location, "'\(key)' means nothing with 'on-refresh: \(action)', which stops nothing gracefully; remove it or use 'on-refresh: shutdown'")
                     }
@@ -154,6 +178,14 @@ extension Policy {
         }
         if let signal = settings.signal, settings.stopCommand != nil {
             reader.error(at: signal.location, "both 'signal' and 'stop-command' in \(what); a shutdown uses one of them: remove one")
+        }
+        if let stopMode = settings.stopMode {
+            if let signal = settings.signal {
+                reader.error(at: stopMode.location, "both 'stop-mode' and 'signal' in \(what); stop-mode names the stop signal too (\(stopMode.value) sends \(stopMode.value.signal)): remove 'signal: \(signal.value)' or the stop-mode")
+            }
+            if settings.onRefresh?.value == .postpone, let then = settings.then, then.value == .kill || then.value == .leaveRunning {
+                reader.error(at: stopMode.location, "'stop-mode' means nothing with 'on-refresh: postpone' and 'then: \(then.value)', which stop nothing gracefully; remove it, or use 'then: shutdown' or 'then: restart'")
+            }
         }
         return settings
     }

@@ -2,7 +2,7 @@ extension PolicyTestFile {
     static let referenceKeys = ["version", "scenario", "now", "refresh", "policy", "expect", "cases"]
     static let caseKeys = ["name", "now", "refresh", "expect"]
     static let snapKeys = ["outcome", "to", "deadline", "processes", "apps", "keep", "remove", "warnings"]
-    static let decisionKeys = ["action", "signal", "stop-command", "timeout", "then", "deadline", "reason-contains"]
+    static let decisionKeys = ["action", "signal", "stop-command", "timeout", "then", "deadline", "reason-contains", "role", "service"]
     static let warningKeys = ["contains", "absent"]
 
     /// Parses a policy unit test file.
@@ -398,6 +398,19 @@ extension PolicyTestFile {
         }
         if let node = fields["reason-contains"], let text = reader.string(node, what: "reason-contains") {
             expectation.reasonContains = Located(text, at: node.location)
+        }
+        if let node = fields["role"], let role = reader.choice(node, what: "role", ProcessRole.allCases.map { ($0.rawValue, $0) }) {
+            expectation.role = Located(role, at: node.location)
+        }
+        if let node = fields["service"], let unit = reader.string(node, what: "service (a unit such as snap.NAME.APP.service)") {
+            if SnapPath.unit(inCgroup: unit).map({ $0.unitName == unit && unit.hasSuffix(".service") }) == true {
+                expectation.service = Located(unit, at: node.location)
+            } else {
+                reader.error(node, "service '\(unit)' is not a snap service unit; write it as snap.NAME.APP.service, such as snap.libvirt.libvirtd.service")
+            }
+        }
+        if let role = expectation.role, let service = expectation.service, role.value == .app || role.value == .user {
+            reader.error(at: service.location, "'service' cannot hold with 'role: \(role.value)'; only a main or member process is in a service: remove one")
         }
         // Expectations no decision can meet would fail forever: say so now.
         if let signal = expectation.signal, expectation.stopCommand != nil {

@@ -46,14 +46,20 @@ public struct ProcessExpectation: Sendable, Hashable {
     public var deadline: Located<Timestamp>?
     /// Text the decision's reason must contain (`rule 3`, `snap.yaml: refresh-mode`).
     public var reasonContains: Located<String>?
+    /// The process's role: `app`, `main`, `member` or `user`.
+    public var role: Located<ProcessRole>?
+    /// The service (`snap.NAME.APP.service`) a main or member process belongs to.
+    public var service: Located<String>?
 
     /// An expectation with only the fields given set.
     public init(
         selector: Located<Selector>, action: Located<Action>? = nil, signal: Located<Signal>? = nil,
         stopCommand: Located<[String]>? = nil, timeout: Located<TimeSpan>? = nil,
         then: Located<Escalation>? = nil, deadline: Located<Timestamp>? = nil,
-        reasonContains: Located<String>? = nil
+        reasonContains: Located<String>? = nil, role: Located<ProcessRole>? = nil, service: Located<String>? = nil
     ) {
+        self.role = role
+        self.service = service
         self.selector = selector
         self.action = action
         self.signal = signal

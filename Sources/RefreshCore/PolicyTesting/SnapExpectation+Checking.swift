@@ -100,6 +100,8 @@ extension ProcessExpectation {
             make(timeout, "timeout", decision.timeout, \.description)
             make(then, "then", decision.then, \.rawValue)
             make(deadline, "deadline", decision.deadline, \.description)
+            make(role, "role", decision.role, \.rawValue)
+            make(service, "service", decision.service, { $0 }, none: "none (\(decision.role))")
             if let reasonContains {
                 checks.append(PolicyTestCheck(
                     location: reasonContains.location, snap: snapPlan.name, subject: "\(who): reason",

@@ -1,7 +1,9 @@
 extension Scenario {
     static let topKeys = ["version", "now", "snaps", "processes", "refresh", "policy", "expect", "cases"]
     static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since"]
-    static let processKeys = ["pid", "start-time", "snap", "revision", "app", "pins", "exe", "maps", "cwd", "cgroup", "root-image"]
+    static let processKeys = ["pid", "start-time", "ppid", "snap", "revision", "app", "role", "pins", "exe", "maps", "cwd", "root", "files", "cgroup", "root-image"]
+    static let bindingKeys = ["snap", "revision", "app", "role", "pins"]
+    static let evidenceKeys = ["exe", "maps", "cwd", "root", "files", "cgroup", "root-image"]
 
     /// Parses and validates a scenario file; processes given as evidence are bound through
     /// ``BindingInference`` exactly as on a live host.
@@ -50,6 +52,8 @@ extension Scenario {
                 processes.append(process)
             }
         }
+        // Which process of each service is its main one takes them all, as on a live host.
+        inference.resolveServices(&processes)
         var refresh: RefreshRequest?
         if let node = fields["refresh"] {
             refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
@@ -128,23 +132,35 @@ extension Scenario {
                 reader.error(startNode, "expected start-time as clock ticks since boot (a whole number), found \(startNode.kindDescription)")
             }
         }
-        let bindingKeys = ["snap", "revision", "app", "pins"].filter { fields[$0] != nil }
-        let evidenceKeys = ["exe", "maps", "cwd", "cgroup", "root-image"].filter { fields[$0] != nil }
+        var parent: Int32?
+        if let ppidNode = fields["ppid"], let ppid = reader.integer(ppidNode, what: "ppid", in: 0...4_194_304) {
+            if ppid == pid {
+                reader.error(ppidNode, "process \(pid) names itself as its parent; ppid is the PID of the process that started it")
+            } else {
+                parent = Int32(ppid)
+            }
+        }
+        let bindingKeys = Scenario.bindingKeys.filter { fields[$0] != nil }
+        let evidenceKeys = Scenario.evidenceKeys.filter { fields[$0] != nil }
         if !bindingKeys.isEmpty, !evidenceKeys.isEmpty {
             reader.error(fields[evidenceKeys[0]]!, "process \(pid) gives both a binding (\(bindingKeys.joined(separator: ", "))) and evidence (\(evidenceKeys.joined(separator: ", "))); give one or the other")
             return nil
         }
         if bindingKeys.isEmpty, evidenceKeys.isEmpty {
-            reader.error(node, "process \(pid) says nothing about where it runs from; give snap and revision (and app), or evidence: exe, maps, cwd, cgroup")
+            reader.error(node, "process \(pid) says nothing about where it runs from; give snap and revision (and app), or evidence: exe, maps, cwd, root, files, cgroup")
             return nil
         }
         if !evidenceKeys.isEmpty {
             var evidence = ProcessEvidence()
             evidence.exe = fields["exe"].flatMap { reader.string($0, what: "exe") }
             evidence.cwd = fields["cwd"].flatMap { reader.string($0, what: "cwd") }
+            evidence.root = fields["root"].flatMap { reader.string($0, what: "root") }
             evidence.rootImage = fields["root-image"].flatMap { reader.string($0, what: "root-image") }
             if let mapsNode = fields["maps"] {
                 evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.string($0, what: "mapped path") }
+            }
+            if let filesNode = fields["files"] {
+                evidence.files = (reader.list(filesNode, what: "files (open files)") ?? []).compactMap { reader.string($0, what: "open file path") }
             }
             if let cgroupNode = fields["cgroup"] {
                 if case .sequence(let items) = cgroupNode.kind {
@@ -153,7 +169,7 @@ extension Scenario {
                     evidence.cgroups = [line]
                 }
             }
-            return RunningProcess(identity: identity, evidence: evidence, binding: inference.infer(evidence))
+            return RunningProcess(identity: identity, parent: parent, evidence: evidence, binding: inference.infer(evidence))
         }
         guard let snapNode = fields["snap"], let revisionNode = fields["revision"] else {
             reader.error(node, "process \(pid) needs both 'snap' and 'revision' to be bound")
@@ -164,14 +180,33 @@ extension Scenario {
         else { return nil }
         guard let snap = knownRevision(snapName, revision, snapNode, revisionNode, snaps, &reader) else { return nil }
         var binding = Binding(snap: snapName, revision: revision, evidence: ["scenario binding"])
+        var role: ProcessRole?
+        if let roleNode = fields["role"] {
+            role = reader.choice(roleNode, what: "role", ProcessRole.allCases.map { ($0.rawValue, $0) })
+            if role == .main || role == .member {
+                reader.error(roleNode, "role '\(role!)' is found, not given: a process of a daemon app is in its service (snap.NAME.APP.service), and whether it is the main process follows from 'ppid', as on a live host; remove 'role', or write 'role: app' for a daemon's process outside its service")
+                return nil
+            }
+            if role == .user, let appNode = fields["app"] {
+                reader.error(appNode, "process \(pid) is a user, which runs no app; remove 'app' or 'role: user'")
+                return nil
+            }
+        }
         if let appNode = fields["app"], let app = reader.appName(appNode, what: "app name") {
             let apps = snap.info(for: revision)?.apps.keys.sorted() ?? []
             if apps.contains(app) {
                 binding.app = app
+                // snapd runs every daemon as snap.NAME.APP.service: its processes are in it,
+                // unless the scenario says the process runs the app outside it (role: app).
+                if role == nil, snap.info(for: revision)?.apps[app]?.isDaemon == true {
+                    binding.role = .member
+                    binding.service = ServicePlan.unitName(snap: snapName, app: app)
+                }
             } else {
                 reader.error(appNode, "snap '\(snapName)' has no app '\(app)'; its apps are: \(apps.isEmpty ? "(none listed)" : apps.map(\.rawValue).joined(separator: ", "))")
             }
         }
+        if role == .user { binding.role = .user }
         if let pinsNode = fields["pins"] {
             var pins: [SnapRevision] = []
             for entry in reader.entries(pinsNode, what: "pins (snap: revision)") ?? [] {
@@ -183,7 +218,7 @@ extension Scenario {
             }
             binding.pins = pins.sorted()
         }
-        return RunningProcess(identity: identity, binding: binding)
+        return RunningProcess(identity: identity, parent: parent, binding: binding)
     }
 
     /// What a process's evidence names that the scenario does not have: a snap it does not
@@ -199,6 +234,8 @@ extension Scenario {
         add(evidence.exe, "exe")
         for path in evidence.maps { add(path, "maps entry") }
         add(evidence.cwd, "cwd")
+        add(evidence.root, "root")
+        for path in evidence.files { add(path, "open file") }
         if let image = evidence.rootImage, let found = SnapPath.imageRevision(image, under: "/var/lib/snapd/snaps/") {
             named.append(("root-image", found.snap, found.revision))
         }

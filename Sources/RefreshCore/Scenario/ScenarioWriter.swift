@@ -66,10 +66,20 @@ public enum ScenarioWriter {
             let evidence = process.evidence
             out += "  - pid: \(process.pid)\n"
             if let start = process.identity.startTime { out += "    start-time: \(start)\n" }
+            if let parent = process.parent { out += "    ppid: \(parent)\n" }
             if evidence.isEmpty, let binding = process.binding {
                 // No evidence (a state built in code): write the binding.
                 out += "    snap: \(binding.snap)\n    revision: \(quoted(binding.revision.description))\n"
-                if let app = binding.app { out += "    app: \(app)\n" }
+                // A service's process by its service's app, so it is read back into the service.
+                let app = binding.service.flatMap { SnapPath.unit(inCgroup: $0)?.app } ?? binding.app
+                if binding.role == .user {
+                    out += "    role: user\n"
+                } else if let app {
+                    out += "    app: \(app)\n"
+                    if binding.service == nil, state.snaps[binding.snap]?.info(for: binding.revision)?.apps[app]?.isDaemon == true {
+                        out += "    role: app\n"
+                    }
+                }
                 let pins = binding.pins.filter { $0.snap != binding.snap && written.contains($0.snap) }
                 if !pins.isEmpty {
                     out += "    pins: {\(pins.map { "\($0.snap): \(quoted($0.revision.description))" }.joined(separator: ", "))}\n"
@@ -81,6 +91,11 @@ public enum ScenarioWriter {
                 out += "    maps:\n" + evidence.maps.map { "      - \(quoted(relative($0)))\n" }.joined()
             }
             if let cwd = evidence.cwd, cwd.hasPrefix(snapPrefix) { out += "    cwd: \(quoted(relative(cwd)))\n" }
+            if let root = evidence.root, root.hasPrefix(snapPrefix) { out += "    root: \(quoted(relative(root)))\n" }
+            let files = evidence.files.filter { $0.hasPrefix(snapPrefix) }
+            if !files.isEmpty {
+                out += "    files:\n" + files.map { "      - \(quoted(relative($0)))\n" }.joined()
+            }
             let cgroups = evidence.cgroups.filter { SnapPath.unit(inCgroup: $0) != nil }
             if !cgroups.isEmpty {
                 out += "    cgroup:\n" + cgroups.map { "      - \(quoted($0))\n" }.joined()

@@ -2,6 +2,11 @@
 public struct ProcessListing: Sendable, Hashable {
     public struct Row: Sendable, Hashable {
         public var identity: ProcessIdentity
+        /// The parent PID, when known.
+        public var parent: Int32?
+        public var role: ProcessRole
+        /// The unit of a main or member process's service.
+        public var service: String?
         public var snap: SnapName
         public var app: String?
         public var revision: Revision
@@ -23,7 +28,8 @@ public struct ProcessListing: Sendable, Hashable {
             }
             let app = binding.app.map(\.rawValue) ?? binding.hook.map { "hook.\($0)" }
             return Row(
-                identity: process.identity, snap: binding.snap, app: app, revision: binding.revision,
+                identity: process.identity, parent: process.parent, role: binding.role, service: binding.service,
+                snap: binding.snap, app: app, revision: binding.revision,
                 isCurrent: state.snaps[binding.snap]?.current == binding.revision, pins: binding.pins,
                 evidence: binding.evidence)
         }
@@ -31,9 +37,10 @@ public struct ProcessListing: Sendable, Hashable {
 
     public func text() -> String {
         guard !rows.isEmpty else { return "no process runs from a snap\n" }
-        let header = ["PID", "SNAP", "APP", "REV", "CURRENT", "PINS", "EVIDENCE"]
+        let header = ["PID", "PPID", "ROLE", "SNAP", "APP", "SERVICE", "REV", "CURRENT", "PINS", "EVIDENCE"]
         let table = rows.map { row in
-            [String(row.identity.pid), row.snap.rawValue, row.app ?? "-", row.revision.description,
+            [String(row.identity.pid), row.parent.map(String.init) ?? "-", row.role.rawValue, row.snap.rawValue, row.app ?? "-",
+             row.service ?? "-", row.revision.description,
              row.isCurrent ? "yes" : "no", row.pins.isEmpty ? "-" : row.pins.map(\.description).joined(separator: ","),
              row.evidence.joined(separator: "; ")]
         }
@@ -56,8 +63,11 @@ public struct ProcessListing: Sendable, Hashable {
                 var pairs: [(String, JSONValue)] = [("pid", .int(Int64(row.identity.pid)))]
                 if let start = row.identity.startTime { pairs.append(("start-time", .int(Int64(start)))) }
                 pairs += [
+                    ("ppid", row.parent.map { .int(Int64($0)) } ?? .null),
+                    ("role", .string(row.role.rawValue)),
                     ("snap", .string(row.snap.rawValue)),
                     ("app", row.app.map { .string($0) } ?? .null),
+                    ("service", row.service.map { .string($0) } ?? .null),
                     ("revision", .string(row.revision.description)),
                     ("current", .bool(row.isCurrent)),
                     ("pins", .array(row.pins.map { .string($0.description) })),

@@ -1,5 +1,6 @@
 // The few system calls Glibc does not expose to Swift: pidfd_open, pidfd_send_signal,
-// memfd_create, renameat2, and the loop-device ioctls (ioctl is variadic, which Swift cannot call).
+// memfd_create, renameat2, the loop-device ioctls (ioctl is variadic, which Swift cannot call),
+// and for the data copy: extended attributes, copy_file_range, SEEK_DATA/SEEK_HOLE and statx.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -12,7 +13,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -45,6 +48,35 @@ int crs_memfd_create_cloexec(const char *name) {
 
 int crs_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+const int crs_o_path = O_PATH;
+const int crs_seek_data = SEEK_DATA;
+const int crs_seek_hole = SEEK_HOLE;
+
+ssize_t crs_copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out, size_t len) {
+    return copy_file_range(fd_in, off_in, fd_out, off_out, len, 0);
+}
+
+ssize_t crs_flistxattr(int fd, char *list, size_t size) { return flistxattr(fd, list, size); }
+ssize_t crs_llistxattr(const char *path, char *list, size_t size) { return llistxattr(path, list, size); }
+ssize_t crs_fgetxattr(int fd, const char *name, void *value, size_t size) { return fgetxattr(fd, name, value, size); }
+ssize_t crs_lgetxattr(const char *path, const char *name, void *value, size_t size) { return lgetxattr(path, name, value, size); }
+int crs_fsetxattr(int fd, const char *name, const void *value, size_t size) { return fsetxattr(fd, name, value, size, 0); }
+int crs_lsetxattr(const char *path, const char *name, const void *value, size_t size) { return lsetxattr(path, name, value, size, 0); }
+int crs_fremovexattr(int fd, const char *name) { return fremovexattr(fd, name); }
+int crs_lremovexattr(const char *path, const char *name) { return lremovexattr(path, name); }
+
+int crs_is_mount_root(int fd) {
+#ifdef STATX_ATTR_MOUNT_ROOT
+    struct statx info;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &info) != 0) return -1;
+    if (!(info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) return 0;
+    return (info.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+#else
+    (void)fd;
+    return 0;
+#endif
 }
 
 int crs_loop_attach_readonly(const char *image, char *device, size_t device_size) {

@@ -58,6 +58,8 @@ public struct FakeRevisionStore: RevisionStore {
         host.with { $0.snaps[snap]?.data.contains(revision) ?? false }
     }
 
+    public func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) {}
+
     public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         try host.with { world throws(RefreshCoreError) in
             if world.failCopy.contains(snap) {

@@ -53,6 +53,9 @@ public protocol RevisionStore: Sendable {
     func hasImage(_ snap: SnapName, _ revision: Revision) -> Bool
     /// Whether `ROOT/var/snap/NAME/REV` exists.
     func hasData(_ snap: SnapName, _ revision: Revision) -> Bool
+    /// Checks, changing nothing, that the data directories of a refresh from `from` to `to` are
+    /// what the layout says (real directories, not symlinks): called before anything is staged.
+    func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError)
     /// Makes `var/snap/NAME/TO` a copy of `var/snap/NAME/FROM` when TO does not exist yet,
     /// atomically (a partial copy is never in place).
     func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome

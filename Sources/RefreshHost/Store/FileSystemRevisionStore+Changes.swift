@@ -13,67 +13,167 @@ extension FileSystemRevisionStore {
     }
 
     /// Points `snap/NAME/current` (and `var/snap/NAME/current`, when the data root exists) at
-    /// `revision`, each atomically: a new link, renamed over the old one.
+    /// `revision`, each atomically: a new link, renamed over the old one. Both directories, and
+    /// the `current` in each, are checked and both new links made before either is switched, so
+    /// a refusal leaves the two links as they were, and agreeing.
     public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) {
         guard isDirectory(layout.revisionDirectory(snap, revision)) else {
             throw RefreshCoreError(.unsafeHost, "cannot switch \(snap) to revision \(revision): \(layout.revisionDirectory(snap, revision)) is not an installed revision directory")
         }
-        try relink(layout.snapDirectory(snap), to: revision)
-        if isDirectory(layout.dataRoot(snap)) {
-            try relink(layout.dataRoot(snap), to: revision)
+        let snapDirectory = layout.snapDirectory(snap)
+        let snapFD: Int32
+        switch Syscall.open(snapDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+        case .success(let fd): snapFD = fd
+        case .failure(let error):
+            throw RefreshCoreError(.unsafeHost, "cannot open \(snapDirectory) (it must be a real directory): \(error)", underlying: error)
+        }
+        defer { Syscall.close(snapFD) }
+        let dataFD = try openDataRoot(snap)
+        defer { if let dataFD { Syscall.close(dataFD) } }
+        var links = [(snapFD, snapDirectory)]
+        if let dataFD { links.append((dataFD, layout.dataRoot(snap))) }
+        for (fd, directory) in links { try checkCurrentLink(in: fd, directory) }
+        var prepared: [(Int32, String)] = []
+        for (fd, directory) in links {
+            do {
+                try prepareLink(in: fd, directory, to: revision)
+                prepared.append((fd, directory))
+            } catch {
+                for (made, _) in prepared { _ = unlinkat(made, Self.newLink, 0) }
+                throw error
+            }
+        }
+        for (fd, directory) in links {
+            guard renameat(fd, Self.newLink, fd, "current") == 0 else {
+                let error = SystemCallError("rename", path: "\(directory)/current", errno: errno)
+                _ = unlinkat(fd, Self.newLink, 0)
+                throw RefreshCoreError(.io, "cannot switch \(directory)/current: \(error)", underlying: error)
+            }
+        }
+        for (fd, _) in links { fsync(fd) }
+    }
+
+    private static let newLink = "current.refreshctl-new"
+
+    /// Refuses a `current` that is there but not a symlink: renaming a link over it would fail
+    /// (a directory) or lose it (a file).
+    private func checkCurrentLink(in fd: Int32, _ directory: String) throws(RefreshCoreError) {
+        switch Syscall.lstat("current", at: fd) {
+        case .success(let info) where info.st_mode & S_IFMT == S_IFLNK: return
+        case .success:
+            throw RefreshCoreError(.unsafeHost, "\(directory)/current is not a symlink; it must be a link to a revision: move it away, then try again")
+        case .failure(let error) where error.errno == ENOENT: return
+        case .failure(let error): throw RefreshCoreError(.io, "cannot read \(directory)/current: \(error)", underlying: error)
         }
     }
 
-    private func relink(_ directory: String, to revision: Revision) throws(RefreshCoreError) {
-        guard case .success(let fd) = Syscall.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else {
-            throw RefreshCoreError(.unsafeHost, "cannot open \(directory) (it must be a real directory): \(SystemCallError("open", errno: errno))")
+    private func prepareLink(in fd: Int32, _ directory: String, to revision: Revision) throws(RefreshCoreError) {
+        _ = unlinkat(fd, Self.newLink, 0)
+        guard symlinkat(revision.description, fd, Self.newLink) == 0 else {
+            throw RefreshCoreError(.io, "cannot create \(directory)/\(Self.newLink): \(SystemCallError("symlink", errno: errno))")
         }
-        defer { Syscall.close(fd) }
-        let temporary = "current.refreshctl-new"
-        _ = unlinkat(fd, temporary, 0)
-        guard symlinkat(revision.description, fd, temporary) == 0 else {
-            throw RefreshCoreError(.io, "cannot create \(directory)/\(temporary): \(SystemCallError("symlink", errno: errno))")
-        }
-        guard renameat(fd, temporary, fd, "current") == 0 else {
-            let error = SystemCallError("rename", path: "\(directory)/current", errno: errno)
-            _ = unlinkat(fd, temporary, 0)
-            throw RefreshCoreError(.io, "cannot switch \(directory)/current: \(error)", underlying: error)
-        }
-        fsync(fd)
     }
 
-    /// Makes `var/snap/NAME/TO` a copy of `var/snap/NAME/FROM` (modes, ownership, symlinks
-    /// kept), through a temporary directory renamed into place. Does nothing when TO exists:
-    /// user data is never overwritten. `common/` is never touched.
+    /// Opens `var/snap/NAME`; `nil` when the snap has no data root. A symlink there is refused:
+    /// following it would copy and switch data somewhere else than the layout says.
+    private func openDataRoot(_ snap: SnapName) throws(RefreshCoreError) -> Int32? {
+        let path = layout.dataRoot(snap)
+        switch Syscall.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+        case .success(let fd): return fd
+        case .failure(let error) where error.errno == ENOENT: return nil
+        case .failure(let error) where error.errno == ELOOP || error.errno == ENOTDIR:
+            throw notADataDirectory(path, at: AT_FDCWD, name: path, of: "\(snap)")
+        case .failure(let error): throw RefreshCoreError(.io, "cannot open \(path): \(error)", underlying: error)
+        }
+    }
+
+    /// Whether `var/snap/NAME/REV` is a real directory (`false`: it does not exist); anything
+    /// else there is refused.
+    private func dataDirectoryExists(_ snap: SnapName, _ revision: Revision, in rootFD: Int32) throws(RefreshCoreError) -> Bool {
+        let path = layout.dataDirectory(snap, revision)
+        switch Syscall.lstat(revision.description, at: rootFD) {
+        case .success(let info) where info.st_mode & S_IFMT == S_IFDIR: return true
+        case .success: throw notADataDirectory(path, at: rootFD, name: revision.description, of: "\(snap) revision \(revision)")
+        case .failure(let error) where error.errno == ENOENT: return false
+        case .failure(let error): throw RefreshCoreError(.io, "cannot read \(path): \(error)", underlying: error)
+        }
+    }
+
+    /// The refusal of a data directory that is a symlink or not a directory: what, where, and how to fix it.
+    private func notADataDirectory(_ path: String, at fd: Int32, name: String, of owner: String) -> RefreshCoreError {
+        if case .success(var target) = Syscall.readLink(name, at: fd) {
+            if !target.hasPrefix("/"), let slash = path.lastIndex(of: "/") { target = path[..<slash] + "/" + target }
+            return RefreshCoreError(.unsafeHost, "\(path) is a symlink (to \(target)); the data of \(owner) must be a real directory, as refreshctl never follows symlinks in snap data: replace the link with the directory it points at (rm \(path) && mv \(target) \(path)), then try again; nothing was changed")
+        }
+        return RefreshCoreError(.unsafeHost, "\(path) is not a directory; the data of \(owner) must be a directory: move it away, then try again; nothing was changed")
+    }
+
+    /// Checks, changing nothing, what ``copyData(_:from:to:)`` and ``switchCurrent(_:to:)``
+    /// need of the data: `var/snap/NAME`, FROM and TO are each a real directory or absent, and
+    /// `var/snap/NAME/current` a symlink or absent. Call it before staging anything.
+    /// - Throws: ``RefreshCoreError/Code/unsafeHost`` naming the path and the fix.
+    public func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) {
+        guard let rootFD = try openDataRoot(snap) else { return }
+        defer { Syscall.close(rootFD) }
+        _ = try dataDirectoryExists(snap, from, in: rootFD)
+        _ = try dataDirectoryExists(snap, to, in: rootFD)
+        try checkCurrentLink(in: rootFD, layout.dataRoot(snap))
+    }
+
+    /// Makes `var/snap/NAME/TO` a copy of `var/snap/NAME/FROM` with what `cp -a` keeps (see
+    /// ``FileTree``), through `TO.refreshctl-partial`, fsynced and renamed into place (never over
+    /// an existing TO: user data is never overwritten). A missing FROM gives an empty TO.
+    /// `common/` is never touched. Files that vanish during the copy are left out and reported.
+    /// - Throws: ``RefreshCoreError/Code/unsafeHost`` before changing anything when `var/snap/NAME`,
+    ///   FROM or TO is a symlink or not a directory; ``RefreshCoreError/Code/io`` when the copy
+    ///   fails (the partial copy is removed).
     public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         let target = layout.dataDirectory(snap, to)
-        if case .success = Syscall.lstat(target) { return DataCopyOutcome(created: false) }
+        guard let rootFD = try openDataRoot(snap) else { return DataCopyOutcome(created: false) }
+        defer { Syscall.close(rootFD) }
+        let sourceExists = try dataDirectoryExists(snap, from, in: rootFD)
+        if try dataDirectoryExists(snap, to, in: rootFD) { return DataCopyOutcome(created: false) }
         let source = layout.dataDirectory(snap, from)
-        guard isDirectory(layout.dataRoot(snap)) else { return DataCopyOutcome(created: false) }
-        let partial = target + ".refreshctl-partial"
-        _ = FileTree.remove(partial, path: partial)
-        if isDirectory(source) {
-            if case .failure(let error) = FileTree.copy(source, to: partial) {
-                _ = FileTree.remove(partial, path: partial)
+        let partialName = "\(to).refreshctl-partial"
+        let partial = layout.dataRoot(snap) + "/" + partialName
+        if case .failure(let error) = FileTree.remove(partialName, at: rootFD, path: partial) {
+            throw RefreshCoreError(.io, "cannot remove the leftover \(partial): \(error)", underlying: error)
+        }
+        var vanished: [String] = []
+        if sourceExists {
+            switch FileTree.copy(from.description, in: rootFD, to: partialName, in: rootFD, path: source) {
+            case .success(let report): vanished = report.vanished.map { source + "/" + $0 }
+            case .failure(let error):
+                _ = FileTree.remove(partialName, at: rootFD, path: partial)
                 throw RefreshCoreError(.io, "cannot copy \(source) to \(target): \(error)", underlying: error)
             }
-        } else if mkdir(partial, 0o755) != 0 {
-            throw RefreshCoreError(.io, "cannot create \(partial): \(SystemCallError("mkdir", errno: errno))")
+        } else if case .failure(let error) = Syscall.makeNewDirectory(partialName, at: rootFD, mode: 0o755) {
+            throw RefreshCoreError(.io, "cannot create \(partial): \(error)", underlying: error)
         }
-        guard rename(partial, target) == 0 else {
-            let error = SystemCallError("rename", path: target, errno: errno)
-            _ = FileTree.remove(partial, path: partial)
-            throw RefreshCoreError(.io, "cannot put the copy in place at \(target): \(error)", underlying: error)
+        if case .failure(let error) = Syscall.renameNoReplace(partialName, at: rootFD, to: to.description, at: rootFD) {
+            _ = FileTree.remove(partialName, at: rootFD, path: partial)
+            throw RefreshCoreError(.io, "cannot put the copy in place at \(target): \(error.at(target))", underlying: error)
         }
-        _ = SystemJournalFiles().syncDirectory(layout.dataRoot(snap))
-        return DataCopyOutcome(created: true)
+        fsync(rootFD)
+        return DataCopyOutcome(created: true, vanished: vanished)
     }
 
     /// Removes a data directory this refresh created (and any partial copy). Only for undoing a
-    /// refresh that never switched: nothing has written there.
+    /// refresh that never switched: nothing has written there. Works inside `var/snap/NAME`
+    /// without following a symlink: a symlinked data root, or a TO that is not a real directory,
+    /// is not something this refresh made, so it is left alone. Never crosses a mount point.
     public func removeCreatedData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
-        for path in [layout.dataDirectory(snap, revision) + ".refreshctl-partial", layout.dataDirectory(snap, revision)] {
-            if case .failure(let error) = FileTree.remove(path, path: path) {
+        let rootFD: Int32
+        switch Syscall.open(layout.dataRoot(snap), O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+        case .success(let fd): rootFD = fd
+        case .failure(let error) where [ENOENT, ELOOP, ENOTDIR].contains(error.errno): return
+        case .failure(let error): throw RefreshCoreError(.io, "cannot open \(layout.dataRoot(snap)): \(error)", underlying: error)
+        }
+        defer { Syscall.close(rootFD) }
+        for name in ["\(revision).refreshctl-partial", revision.description] {
+            let path = layout.dataRoot(snap) + "/" + name
+            guard case .success(let info) = Syscall.lstat(name, at: rootFD), info.st_mode & S_IFMT == S_IFDIR else { continue }
+            if case .failure(let error) = FileTree.remove(name, at: rootFD, path: path) {
                 throw RefreshCoreError(.io, "cannot remove \(path): \(error)", underlying: error)
             }
         }
@@ -81,19 +181,33 @@ extension FileSystemRevisionStore {
 
     /// Removes a revision: unmounts it (a busy mount stays and the error says it is in use),
     /// removes its image and its directory. Its data directory stays: user data is never deleted.
+    /// Another file system mounted inside the revision (or a second mount on it) stops it before
+    /// anything is removed; the error names the mount point.
     public func removeRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
         if currentRevision(snap) == revision {
             throw RefreshCoreError(.unsafeHost, "refusing to remove \(snap) revision \(revision): it is current")
         }
         try unmount(snap, revision)
+        let directory = layout.revisionDirectory(snap, revision)
+        if let mountPoint = readMountPoints().filter({ $0 == directory || $0.hasPrefix(directory + "/") }).min() {
+            throw mountedInside(snap, revision, mountPoint)
+        }
         let image = layout.image(snap, revision)
         if unlink(image) != 0 && errno != ENOENT {
             throw RefreshCoreError(.io, "cannot remove \(image): \(SystemCallError("unlink", errno: errno))")
         }
-        let directory = layout.revisionDirectory(snap, revision)
-        if case .failure(let error) = FileTree.remove(directory, path: directory) {
-            throw RefreshCoreError(.io, "cannot remove \(directory): \(error)", underlying: error)
+        switch FileTree.remove(directory, path: directory) {
+        case .success: return
+        case .failure(.mountPoint(let mountPoint)): throw mountedInside(snap, revision, mountPoint)
+        case .failure(let error): throw RefreshCoreError(.io, "cannot remove \(directory): \(error)", underlying: error)
         }
+    }
+
+    private func mountedInside(_ snap: SnapName, _ revision: Revision, _ mountPoint: String) -> RefreshCoreError {
+        let directory = layout.revisionDirectory(snap, revision)
+        let what = mountPoint == directory ? "\(directory) is still a mount point after unmounting it once (more than one file system is mounted there)"
+            : "\(mountPoint) is a mount point inside it (another file system is mounted there)"
+        return RefreshCoreError(.unsafeHost, "cannot remove \(snap) revision \(revision): \(what), and removal never crosses into another file system; nothing below \(mountPoint) was removed: unmount it (umount \(mountPoint)), then run gc again")
     }
 
     /// Whether the revision is mounted now.

@@ -81,6 +81,215 @@ enum Syscall {
         return .failure(SystemCallError("mkdir", path: name, errno: errno))
     }
 
+    /// Runs `body` until it does not fail with `EINTR`: a result of -1 is a failure, reported
+    /// with `errno` as a ``SystemCallError`` naming `call` and `path`.
+    private static func retrying<T: FixedWidthInteger>(_ call: String, _ path: String?, _ body: () -> T) -> Result<T, SystemCallError> {
+        while true {
+            let result = body()
+            if result != -1 { return .success(result) }
+            if errno != EINTR { return .failure(SystemCallError(call, path: path, errno: errno)) }
+        }
+    }
+
+    /// fstat(2).
+    static func fstat(_ fd: Int32, path: String? = nil) -> Result<stat, SystemCallError> {
+        var info = stat()
+        return retrying("stat", path) { Glibc.fstat(fd, &info) }.map { _ in info }
+    }
+
+    /// mkdirat(2); an existing entry is an error.
+    static func makeNewDirectory(_ name: String, at dirfd: Int32, mode: mode_t) -> Result<Void, SystemCallError> {
+        retrying("mkdir", name) { mkdirat(dirfd, name, mode) }.map { _ in () }
+    }
+
+    /// mknodat(2): a FIFO, socket or device node (`mode` carries the type).
+    static func makeNode(_ name: String, at dirfd: Int32, mode: mode_t, device: dev_t) -> Result<Void, SystemCallError> {
+        retrying("mknod", name) { mknodat(dirfd, name, mode, device) }.map { _ in () }
+    }
+
+    /// unlinkat(2) of a file, or with `AT_REMOVEDIR` of an empty directory.
+    static func unlink(_ name: String, at dirfd: Int32, directory: Bool = false, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying(directory ? "rmdir" : "unlink", path ?? name) { unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0) }.map { _ in () }
+    }
+
+    /// symlinkat(2).
+    static func makeSymlink(_ name: String, at dirfd: Int32, target: String) -> Result<Void, SystemCallError> {
+        retrying("symlink", name) { symlinkat(target, dirfd, name) }.map { _ in () }
+    }
+
+    /// linkat(2) without following a symlink: `name` in `dirfd` becomes another name of `existing`.
+    static func makeHardLink(_ name: String, at dirfd: Int32, to existing: String, at existingDirfd: Int32) -> Result<Void, SystemCallError> {
+        retrying("link", name) { linkat(existingDirfd, existing, dirfd, name, 0) }.map { _ in () }
+    }
+
+    /// renameat2(2) with `RENAME_NOREPLACE`: fails with `EEXIST` rather than replace `to`.
+    static func renameNoReplace(_ from: String, at fromDirfd: Int32, to: String, at toDirfd: Int32) -> Result<Void, SystemCallError> {
+        retrying("rename", to) { crs_renameat2(fromDirfd, from, toDirfd, to, crs_rename_noreplace) }.map { _ in () }
+    }
+
+    /// fchown(2), or fchownat(2) on `name` without following a symlink when `name` is given.
+    static func changeOwner(_ fd: Int32, _ name: String? = nil, uid: uid_t, gid: gid_t, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying("chown", path ?? name) {
+            if let name { return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) }
+            return fchown(fd, uid, gid)
+        }.map { _ in () }
+    }
+
+    /// fchmod(2), or fchmodat(2) on `name` (which must not be a symlink) when `name` is given.
+    static func changeMode(_ fd: Int32, _ name: String? = nil, mode: mode_t, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying("chmod", path ?? name) {
+            if let name { return fchmodat(fd, name, mode, 0) }
+            return fchmod(fd, mode)
+        }.map { _ in () }
+    }
+
+    /// futimens(2), or utimensat(2) on `name` without following a symlink when `name` is given:
+    /// sets the access and modification times.
+    static func setTimes(_ fd: Int32, _ name: String? = nil, access: timespec, modification: timespec, path: String? = nil) -> Result<Void, SystemCallError> {
+        var times = [access, modification]
+        return retrying("utimens", path ?? name) {
+            if let name { return utimensat(fd, name, &times, AT_SYMLINK_NOFOLLOW) }
+            return futimens(fd, &times)
+        }.map { _ in () }
+    }
+
+    /// fsync(2).
+    static func sync(_ fd: Int32, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying("fsync", path) { fsync(fd) }.map { _ in () }
+    }
+
+    /// ftruncate(2).
+    static func truncate(_ fd: Int32, size: off_t, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying("truncate", path) { ftruncate(fd, size) }.map { _ in () }
+    }
+
+    /// Where lseek(2) looks: the next byte of data, or the next hole (the end of the file counts).
+    enum SeekTarget { case data, hole }
+
+    /// lseek(2) with `SEEK_DATA` or `SEEK_HOLE`; `ENXIO` means no data (or hole) at or after `offset`.
+    static func seek(_ fd: Int32, to target: SeekTarget, from offset: off_t, path: String? = nil) -> Result<off_t, SystemCallError> {
+        retrying("lseek", path) { lseek(fd, offset, target == .data ? crs_seek_data : crs_seek_hole) }
+    }
+
+    /// copy_file_range(2) of up to `count` bytes at explicit offsets (the file positions do not
+    /// move). Returns the bytes copied; 0 at the end of the input.
+    static func copyRange(from input: Int32, at inputOffset: off_t, to output: Int32, at outputOffset: off_t, count: Int, path: String? = nil) -> Result<Int, SystemCallError> {
+        var from = inputOffset, to = outputOffset
+        return retrying("copy_file_range", path) { crs_copy_file_range(input, &from, output, &to, count) }
+    }
+
+    /// pread(2) into `buffer`; returns the bytes read, 0 at the end.
+    static func read(_ fd: Int32, at offset: off_t, into buffer: UnsafeMutableRawBufferPointer, path: String? = nil) -> Result<Int, SystemCallError> {
+        retrying("read", path) { pread(fd, buffer.baseAddress, buffer.count, offset) }
+    }
+
+    /// pwrite(2) of all of `bytes`, in as many calls as it takes.
+    static func write(_ fd: Int32, at offset: off_t, _ bytes: UnsafeRawBufferPointer, path: String? = nil) -> Result<Void, SystemCallError> {
+        var done = 0
+        while done < bytes.count {
+            switch retrying("write", path, { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, offset + off_t(done)) }) {
+            case .success(let n): done += n
+            case .failure(let error): return .failure(error)
+            }
+        }
+        return .success(())
+    }
+
+    /// Whether the directory open at `fd` is a mount point: the root of a mount (statx, which
+    /// also sees a bind mount of the same file system) or on another device than its parent.
+    static func isMountPoint(_ fd: Int32, path: String? = nil) -> Result<Bool, SystemCallError> {
+        switch retrying("statx", path, { crs_is_mount_root(fd) }) {
+        case .success(let root) where root == 1: return .success(true)
+        case .success: break
+        case .failure(let error): return .failure(error)
+        }
+        var own = stat(), parent = stat()
+        if case .failure(let error) = retrying("stat", path, { Glibc.fstat(fd, &own) }) { return .failure(error) }
+        if case .failure(let error) = retrying("stat", path.map { $0 + "/.." }, { fstatat(fd, "..", &parent, AT_SYMLINK_NOFOLLOW) }) {
+            return .failure(error)
+        }
+        return .success(own.st_dev != parent.st_dev)
+    }
+
+    /// What extended attribute calls act on: an open descriptor (the f* calls), or a path whose
+    /// final symlink is not followed (the l* calls).
+    enum AttributeTarget {
+        case descriptor(Int32)
+        case path(String)
+
+        var display: String? {
+            if case .path(let path) = self { return path }
+            return nil
+        }
+    }
+
+    /// listxattr(2): the names of the extended attributes, sorted. A file system without
+    /// extended attributes has none.
+    static func attributeNames(_ target: AttributeTarget, path: String? = nil) -> Result<[String], SystemCallError> {
+        let shown = path ?? target.display
+        while true {
+            let size: Int
+            switch retrying("listxattr", shown, { target.list(nil, 0) }) {
+            case .success(let n): size = n
+            case .failure(let error) where error.errno == ENOTSUP: return .success([])
+            case .failure(let error): return .failure(error)
+            }
+            if size == 0 { return .success([]) }
+            var buffer = [CChar](repeating: 0, count: size)
+            switch retrying("listxattr", shown, { buffer.withUnsafeMutableBufferPointer { target.list($0.baseAddress, size) } }) {
+            case .success(let n):
+                let names = buffer[..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+                return .success(names.sorted())
+            case .failure(let error) where error.errno == ERANGE: continue  // grew in between: ask again
+            case .failure(let error): return .failure(error)
+            }
+        }
+    }
+
+    /// getxattr(2): the value of `name`, or `nil` when the attribute is gone (`ENODATA`).
+    static func attribute(_ name: String, of target: AttributeTarget, path: String? = nil) -> Result<[UInt8]?, SystemCallError> {
+        let shown = path ?? target.display
+        while true {
+            let size: Int
+            switch retrying("getxattr \(name)", shown, { target.get(name, nil, 0) }) {
+            case .success(let n): size = n
+            case .failure(let error) where error.errno == ENODATA: return .success(nil)
+            case .failure(let error): return .failure(error)
+            }
+            var buffer = [UInt8](repeating: 0, count: size)
+            switch retrying("getxattr \(name)", shown, { buffer.withUnsafeMutableBytes { target.get(name, $0.baseAddress, size) } }) {
+            case .success(let n): return .success(Array(buffer[..<n]))
+            case .failure(let error) where error.errno == ENODATA: return .success(nil)
+            case .failure(let error) where error.errno == ERANGE: continue
+            case .failure(let error): return .failure(error)
+            }
+        }
+    }
+
+    /// setxattr(2): creates or replaces `name`.
+    static func setAttribute(_ name: String, _ value: [UInt8], of target: AttributeTarget, path: String? = nil) -> Result<Void, SystemCallError> {
+        retrying("setxattr \(name)", path ?? target.display) {
+            value.withUnsafeBytes { bytes in
+                switch target {
+                case .descriptor(let fd): crs_fsetxattr(fd, name, bytes.baseAddress, bytes.count)
+                case .path(let path): crs_lsetxattr(path, name, bytes.baseAddress, bytes.count)
+                }
+            }
+        }.map { _ in () }
+    }
+
+    /// removexattr(2); an attribute that is not there (or a file system without them) is not an error.
+    static func removeAttribute(_ name: String, of target: AttributeTarget, path: String? = nil) -> Result<Void, SystemCallError> {
+        let result = retrying("removexattr \(name)", path ?? target.display) {
+            switch target {
+            case .descriptor(let fd): crs_fremovexattr(fd, name)
+            case .path(let path): crs_lremovexattr(path, name)
+            }
+        }
+        if case .failure(let error) = result, error.errno != ENODATA && error.errno != ENOTSUP { return .failure(error) }
+        return .success(())
+    }
+
     /// mount(2) of a read-only squashfs from a block device.
     static func mountSquashfs(device: String, on target: String) -> Result<Void, SystemCallError> {
         let flags = UInt(MS_RDONLY) | UInt(MS_NODEV) | UInt(MS_NOSUID)
@@ -105,5 +314,21 @@ enum Syscall {
         let fd = crs_loop_attach_readonly(image, &device, device.count)
         if fd < 0 { return .failure(SystemCallError("attach loop device", path: image, errno: errno)) }
         return .success((String(cString: device), fd))
+    }
+}
+
+extension Syscall.AttributeTarget {
+    fileprivate func list(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int {
+        switch self {
+        case .descriptor(let fd): crs_flistxattr(fd, buffer, size)
+        case .path(let path): crs_llistxattr(path, buffer, size)
+        }
+    }
+
+    fileprivate func get(_ name: String, _ buffer: UnsafeMutableRawPointer?, _ size: Int) -> Int {
+        switch self {
+        case .descriptor(let fd): crs_fgetxattr(fd, name, buffer, size)
+        case .path(let path): crs_lgetxattr(path, name, buffer, size)
+        }
     }
 }

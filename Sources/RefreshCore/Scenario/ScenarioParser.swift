@@ -54,7 +54,7 @@ extension Scenario {
         if let node = fields["refresh"] {
             refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
         }
-        _ = fields["policy"].flatMap { reader.string($0, what: "policy path") }  // for test files
+        _ = fields["policy"].flatMap { reader.plainText($0, what: "policy path") }  // for test files
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
         self.init(
             file: file, state: SystemState(snaps: snaps, processes: processes), now: now,
@@ -140,16 +140,17 @@ extension Scenario {
         }
         if !evidenceKeys.isEmpty {
             var evidence = ProcessEvidence()
-            evidence.exe = fields["exe"].flatMap { reader.string($0, what: "exe") }
-            evidence.cwd = fields["cwd"].flatMap { reader.string($0, what: "cwd") }
-            evidence.rootImage = fields["root-image"].flatMap { reader.string($0, what: "root-image") }
+            // Paths as /proc shows them: plain text, at most PATH_MAX.
+            evidence.exe = fields["exe"].flatMap { reader.plainText($0, what: "exe") }
+            evidence.cwd = fields["cwd"].flatMap { reader.plainText($0, what: "cwd") }
+            evidence.rootImage = fields["root-image"].flatMap { reader.plainText($0, what: "root-image") }
             if let mapsNode = fields["maps"] {
-                evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.string($0, what: "mapped path") }
+                evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.plainText($0, what: "mapped path") }
             }
             if let cgroupNode = fields["cgroup"] {
                 if case .sequence(let items) = cgroupNode.kind {
-                    evidence.cgroups = items.compactMap { reader.string($0, what: "cgroup") }
-                } else if let line = reader.string(cgroupNode, what: "cgroup") {
+                    evidence.cgroups = items.compactMap { reader.plainText($0, what: "cgroup") }
+                } else if let line = reader.plainText(cgroupNode, what: "cgroup") {
                     evidence.cgroups = [line]
                 }
             }

@@ -62,8 +62,18 @@ public enum ScenarioWriter {
             }
             return path
         }
+        // A path the scenario reader refuses (a control character in it, or longer than
+        // PATH_MAX) is left out, so the scenario reads back; anyone can name a file so.
+        func readable(_ path: String) -> Bool {
+            PlainText.problem(with: path, what: "path", maximumBytes: PlainText.maximumPathBytes) == nil
+        }
         for process in processes {
-            let evidence = process.evidence
+            var evidence = process.evidence
+            evidence.exe = evidence.exe.map(relative).flatMap { readable($0) ? $0 : nil }
+            evidence.maps = evidence.maps.map(relative).filter(readable)
+            evidence.cwd = evidence.cwd.flatMap { $0.hasPrefix(snapPrefix) ? relative($0) : nil }.flatMap { readable($0) ? $0 : nil }
+            evidence.cgroups = evidence.cgroups.filter { readable($0) && SnapPath.unit(inCgroup: $0) != nil }
+            evidence.rootImage = evidence.rootImage.map(relative).flatMap { readable($0) ? $0 : nil }
             out += "  - pid: \(process.pid)\n"
             if let start = process.identity.startTime { out += "    start-time: \(start)\n" }
             if evidence.isEmpty, let binding = process.binding {
@@ -76,16 +86,15 @@ public enum ScenarioWriter {
                 }
                 continue
             }
-            if let exe = evidence.exe { out += "    exe: \(quoted(relative(exe)))\n" }
+            if let exe = evidence.exe { out += "    exe: \(quoted(exe))\n" }
             if !evidence.maps.isEmpty {
-                out += "    maps:\n" + evidence.maps.map { "      - \(quoted(relative($0)))\n" }.joined()
+                out += "    maps:\n" + evidence.maps.map { "      - \(quoted($0))\n" }.joined()
             }
-            if let cwd = evidence.cwd, cwd.hasPrefix(snapPrefix) { out += "    cwd: \(quoted(relative(cwd)))\n" }
-            let cgroups = evidence.cgroups.filter { SnapPath.unit(inCgroup: $0) != nil }
-            if !cgroups.isEmpty {
-                out += "    cgroup:\n" + cgroups.map { "      - \(quoted($0))\n" }.joined()
+            if let cwd = evidence.cwd { out += "    cwd: \(quoted(cwd))\n" }
+            if !evidence.cgroups.isEmpty {
+                out += "    cgroup:\n" + evidence.cgroups.map { "      - \(quoted($0))\n" }.joined()
             }
-            if let image = evidence.rootImage { out += "    root-image: \(quoted(relative(image)))\n" }
+            if let image = evidence.rootImage { out += "    root-image: \(quoted(image))\n" }
         }
         return out
     }

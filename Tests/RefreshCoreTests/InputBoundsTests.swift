@@ -109,6 +109,22 @@ import RefreshIO
         #expect(scenario.state.processes.first?.binding?.revision == Revision("10"))
     }
 
+    // MARK: - Test files
+
+    @Test("test file: control characters and long paths in policy: and scenario: are refused where written", arguments: [
+        ("version: 1\nscenario: \"host\\n.yaml\"\nexpect: {vlc: {outcome: refresh}}\n", 2, 11,
+         "scenario path holds a control character (U+000A) at character 5; remove it"),
+        ("version: 1\nscenario: host.yaml\npolicy: \"p\\e.yaml\"\nexpect: {vlc: {outcome: refresh}}\n", 3, 9,
+         "policy path holds a control character (U+001B) at character 2; remove it"),
+        ("version: 1\nscenario: \(String(repeating: "d/", count: 2100))h.yaml\nexpect: {vlc: {outcome: refresh}}\n", 2, 11,
+         "scenario path is 4206 bytes long, more than the 4096 allowed"),
+    ] as [(String, Int, Int, String)])
+    func testFile(text: String, line: Int, column: Int, message: String) {
+        let host = "version: 1\nnow: 2026-11-27T12:00:00Z\nsnaps:\n  - {name: vlc, current: 10, revisions: [10, 12]}\nrefresh: [vlc]\n"
+        let diagnostics = refusal { _ = try PolicyTestFile(parsing: text, file: "t.test.yaml", read: inMemory(["host.yaml": host])) }
+        expectOneError(diagnostics, "t.test.yaml", line, column, message)
+    }
+
     // MARK: - What reaches the terminal
 
     /// Messages quote what the file says; a control character in it is shown escaped, so a

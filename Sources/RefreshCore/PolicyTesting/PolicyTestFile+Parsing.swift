@@ -19,15 +19,23 @@ extension PolicyTestFile {
     /// snaps the case does not refresh, expectations that cannot hold (`timeout` with
     /// `action: kill`) and cases without a fixed `now` are errors.
     ///
+    /// `policy:` and `scenario:` are relative to the test file and stay inside `tree`: an
+    /// absolute path, or one that climbs out of the tree through `..`, is an error at its key,
+    /// and such a file is never read.
+    ///
     /// - Parameters:
     ///   - text: the file's content.
     ///   - file: the path to name in diagnostics; `scenario:` is resolved against its folder.
-    ///   - read: reads the file `scenario:` names.
+    ///   - tree: the folder whose files the test file may name (``PolicyTestSource/tree``);
+    ///     `nil` for the test file's own folder.
+    ///   - read: reads the file `scenario:` names (a reader on disk also keeps symbolic links
+    ///     inside `tree`).
     /// - Throws: ``RefreshCoreError`` (`invalidInput`) with every error, sorted by position.
     public init(
-        parsing text: String, file: String,
+        parsing text: String, file: String, tree: String? = nil,
         read: (String) throws(RefreshCoreError) -> String
     ) throws(RefreshCoreError) {
+        let tree = tree.map(RelativePath.normalized) ?? RelativePath.folder(of: file)
         guard let root = try YAMLDocument.parse(text, file: file) else {
             throw .invalidInput([.error(at: SourceLocation(file: file, line: 1, column: 1), "test file is empty; it needs 'version: 1', a host ('snaps:' or 'scenario:') and 'expect:' or 'cases:'")])
         }
@@ -46,7 +54,7 @@ extension PolicyTestFile {
             let reported = ["snaps", "processes"].filter { keys[$0] != nil }
             let fields = reader.fields(root, what: "the test file", allowed: PolicyTestFile.referenceKeys + reported) ?? [:]
             reader.formatVersion(fields["version"], in: root, of: "test")
-            guard let loaded = PolicyTestFile.referencedScenario(fields["scenario"]!, file: file, read: read, reader: &reader) else {
+            guard let loaded = PolicyTestFile.referencedScenario(fields["scenario"]!, file: file, tree: tree, read: read, reader: &reader) else {
                 throw .invalidInput(reader.sortedDiagnostics)
             }
             scenario = loaded
@@ -59,8 +67,8 @@ extension PolicyTestFile {
             request = scenario.refresh
         }
         var policyPath: Located<String>?
-        if let node = root["policy"], let relative = reader.string(node, what: "policy path") {
-            policyPath = Located(RelativePath.resolve(relative, from: file), at: node.location)
+        if let node = root["policy"], let path = PolicyTestFile.path(node, what: "policy path", file: file, tree: tree, reader: &reader) {
+            policyPath = Located(path, at: node.location)
         }
 
         var cases: [PolicyTestCase] = []
@@ -101,12 +109,26 @@ extension PolicyTestFile {
         return keys
     }
 
-    /// Reads the scenario that `scenario:` names, relative to the test file.
+    /// The path `node` names, relative to the test file, if it is plain text and stays inside
+    /// `tree`; else an error at `node`.
+    private static func path(_ node: YAMLNode, what: String, file: String, tree: String, reader: inout YAMLReader) -> String? {
+        guard let relative = reader.plainText(node, what: what) else { return nil }
+        switch RelativePath.resolve(relative, from: file, inside: tree) {
+        case .success(let path):
+            return path
+        case .failure(.absolute):
+            reader.error(node, "\(what) '\(relative)' is absolute; a test file names its files relative to its own folder, inside its test tree '\(tree)'")
+        case .failure(.outside):
+            reader.error(node, "\(what) '\(relative)' leads outside the test tree '\(tree)'; a test file reads only files in its tree: the folder refreshctl test searched, or the folder of a test file named directly; move the file into the tree, or run refreshctl test on a folder that holds both")
+        }
+        return nil
+    }
+
+    /// Reads the scenario that `scenario:` names, relative to the test file, inside `tree`.
     private static func referencedScenario(
-        _ node: YAMLNode, file: String, read: (String) throws(RefreshCoreError) -> String, reader: inout YAMLReader
+        _ node: YAMLNode, file: String, tree: String, read: (String) throws(RefreshCoreError) -> String, reader: inout YAMLReader
     ) -> Scenario? {
-        guard let relative = reader.string(node, what: "scenario path") else { return nil }
-        let path = RelativePath.resolve(relative, from: file)
+        guard let path = path(node, what: "scenario path", file: file, tree: tree, reader: &reader) else { return nil }
         do {
             return try Scenario(parsing: try read(path), file: path)
         } catch {

@@ -125,6 +125,19 @@ import RefreshIO
         expectOneError(diagnostics, "t.test.yaml", line, column, message)
     }
 
+    /// An unknown PID is reported once per expectation; the known PIDs it lists are capped, so
+    /// the output does not grow as (expectations × processes).
+    @Test("test file: an unknown pid lists at most 10 known ones")
+    func unknownPidListIsCapped() {
+        let processes = (1...12).map { "  - {pid: \($0), snap: vlc, revision: 10}\n" }.joined()
+        let host = "version: 1\nnow: 2026-11-27T12:00:00Z\nsnaps:\n  - {name: vlc, current: 10, revisions: [10, 12]}\nprocesses:\n" + processes + "refresh: [vlc]\n"
+        let text = "version: 1\nscenario: host.yaml\nexpect:\n  vlc: {processes: {99: kill}}\n"
+        let diagnostics = refusal { _ = try PolicyTestFile(parsing: text, file: "t.test.yaml", read: inMemory(["host.yaml": host])) }
+        #expect(diagnostics.map(\.description) == [
+            "t.test.yaml:4:21: error: pid 99 is not among this scenario's processes (pids: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more)",
+        ])
+    }
+
     // MARK: - What reaches the terminal
 
     /// Messages quote what the file says; a control character in it is shown escaped, so a

@@ -72,6 +72,7 @@ extension PolicyTestFile {
         }
 
         var cases: [PolicyTestCase] = []
+        let pids = Set(scenario.state.processes.map(\.pid))
         let defaults = CaseDefaults(now: now, request: request, refreshGiven: keys["refresh"] != nil)
         switch (keys["expect"], keys["cases"]) {
         case (nil, nil):
@@ -81,11 +82,11 @@ extension PolicyTestFile {
         case (let expectKey?, nil):
             if let found = PolicyTestFile.singleCase(
                 root["expect"]!, key: expectKey, name: RelativePath.stem(of: file), defaults: defaults,
-                state: scenario.state, reader: &reader) {
+                state: scenario.state, pids: pids, reader: &reader) {
                 cases.append(found)
             }
         case (nil, _?):
-            cases = PolicyTestFile.cases(root["cases"]!, defaults: defaults, state: scenario.state, reader: &reader)
+            cases = PolicyTestFile.cases(root["cases"]!, defaults: defaults, state: scenario.state, pids: pids, reader: &reader)
         }
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
         self.init(file: file, scenario: scenario, policyPath: policyPath, cases: cases, warnings: scenario.warnings)
@@ -148,7 +149,7 @@ extension PolicyTestFile {
     }
 
     private static func singleCase(
-        _ node: YAMLNode, key: YAMLNode, name: String, defaults: CaseDefaults, state: SystemState, reader: inout YAMLReader
+        _ node: YAMLNode, key: YAMLNode, name: String, defaults: CaseDefaults, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader
     ) -> PolicyTestCase? {
         if defaults.now == nil {
             reader.error(key, "this test has no fixed time; add 'now:' (an RFC 3339 time such as 2026-11-27T12:00:00Z) to the test file, so its result does not depend on when it runs")
@@ -156,12 +157,12 @@ extension PolicyTestFile {
         if defaults.request == nil, !defaults.refreshGiven {
             reader.error(key, "this test refreshes nothing; add 'refresh:' (NAME or NAME=REV, as a list) to the test file")
         }
-        let expectations = expectations(node, state: state, request: defaults.request, reader: &reader)
+        let expectations = expectations(node, state: state, pids: pids, request: defaults.request, reader: &reader)
         guard let now = defaults.now, let request = defaults.request else { return nil }
         return PolicyTestCase(name: name, location: key.location, request: request, now: now, expectations: expectations)
     }
 
-    private static func cases(_ node: YAMLNode, defaults: CaseDefaults, state: SystemState, reader: inout YAMLReader) -> [PolicyTestCase] {
+    private static func cases(_ node: YAMLNode, defaults: CaseDefaults, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader) -> [PolicyTestCase] {
         guard let items = reader.list(node, what: "cases") else { return [] }
         if items.isEmpty {
             reader.error(node, "'cases' is empty; add at least one case with 'name:' and 'expect:'")
@@ -200,7 +201,7 @@ extension PolicyTestFile {
                 reader.error(item, "test case \(name.map { "'\($0)' " } ?? "")has no 'expect'; add expect: with what the plan must show")
                 continue
             }
-            let expectations = expectations(expectNode, state: state, request: request, reader: &reader)
+            let expectations = expectations(expectNode, state: state, pids: pids, request: request, reader: &reader)
             if let name, let now, let request {
                 cases.append(PolicyTestCase(name: name, location: item.location, request: request, now: now, expectations: expectations))
             }
@@ -218,6 +219,7 @@ extension PolicyTestFile {
             items = list
         }
         var request = RefreshRequest([])
+        var named = Set<SnapName>()
         var failed = false
         for item in items {
             guard let text = reader.string(item, what: "refresh entry") else {
@@ -229,13 +231,14 @@ extension PolicyTestFile {
                 reader.error(item, failure.message)
                 failed = true
             case .success(let parsed):
-                if request.items.contains(where: { $0.snap == parsed.snap }) {
+                if named.contains(parsed.snap) {
                     reader.error(item, "snap '\(parsed.snap)' is named twice in 'refresh'; name each snap once")
                     failed = true
                 } else if state.snaps[parsed.snap] == nil {
                     reader.error(item, "snap '\(parsed.snap)' in 'refresh' is not in this scenario's 'snaps'")
                     failed = true
                 } else {
+                    named.insert(parsed.snap)
                     request.items.append(parsed)
                 }
             }
@@ -246,7 +249,7 @@ extension PolicyTestFile {
     // MARK: - Expectations
 
     private static func expectations(
-        _ node: YAMLNode, state: SystemState, request: RefreshRequest?, reader: inout YAMLReader
+        _ node: YAMLNode, state: SystemState, pids: Set<Int32>, request: RefreshRequest?, reader: inout YAMLReader
     ) -> [SnapExpectation] {
         guard let entries = reader.entries(node, what: "'expect' (snap name: what its plan must show)") else { return [] }
         if entries.isEmpty {
@@ -264,7 +267,7 @@ extension PolicyTestFile {
                 reader.error(entry.keyNode, "snap '\(name)' is expected, but this test does not refresh it (refresh: \(refreshed.isEmpty ? "nothing" : refreshed)); add it to 'refresh:' or remove its expectations")
                 continue
             }
-            if let expectation = snapExpectation(entry.value, snap: name, key: entry.keyNode, state: state, reader: &reader) {
+            if let expectation = snapExpectation(entry.value, snap: name, key: entry.keyNode, state: state, pids: pids, reader: &reader) {
                 result.append(expectation)
             }
         }
@@ -272,7 +275,7 @@ extension PolicyTestFile {
     }
 
     private static func snapExpectation(
-        _ node: YAMLNode, snap: SnapName, key: YAMLNode, state: SystemState, reader: inout YAMLReader
+        _ node: YAMLNode, snap: SnapName, key: YAMLNode, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader
     ) -> SnapExpectation? {
         let what = "the expectations of snap '\(snap)'"
         guard let fields = reader.fields(node, what: what, allowed: snapKeys) else { return nil }
@@ -295,9 +298,11 @@ extension PolicyTestFile {
             if entries.isEmpty { reader.error(node, "'processes' is empty; give PID: action pairs, such as 4242: leave-running") }
             for entry in entries {
                 guard let pid = reader.integer(entry.keyNode, what: "pid", in: 1...4_194_304) else { continue }
-                guard state.processes.contains(where: { $0.pid == Int32(pid) }) else {
-                    let known = state.processes.map { "\($0.pid)" }.joined(separator: ", ")
-                    reader.error(entry.keyNode, "pid \(pid) is not among this scenario's processes (\(known.isEmpty ? "it has none" : "pids: \(known)"))")
+                guard pids.contains(Int32(pid)) else {
+                    // At most 10 listed: a message per unknown PID must not grow with the host.
+                    let listed = state.processes.prefix(10).map { "\($0.pid)" }.joined(separator: ", ")
+                    let more = state.processes.count > 10 ? " and \(state.processes.count - 10) more" : ""
+                    reader.error(entry.keyNode, "pid \(pid) is not among this scenario's processes (\(listed.isEmpty ? "it has none" : "pids: \(listed)\(more)"))")
                     continue
                 }
                 let selector = Located(ProcessExpectation.Selector.pid(Int32(pid)), at: entry.keyNode.location)

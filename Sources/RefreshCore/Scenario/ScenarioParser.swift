@@ -17,10 +17,11 @@ extension Scenario {
         reader.formatVersion(fields["version"], in: root, of: "scenario")
         let now = fields["now"].flatMap { reader.timestamp($0, what: "now") }
         var snaps: [Snap] = []
+        var listed = Set<SnapName>()  // duplicates found in one pass: a long list stays quick
         if let node = fields["snaps"] {
             for item in reader.list(node, what: "snaps") ?? [] {
                 guard let snap = Scenario.snap(item, reader: &reader) else { continue }
-                if snaps.contains(where: { $0.name == snap.name }) {
+                if !listed.insert(snap.name).inserted {
                     reader.error(item["name"] ?? item, "snap '\(snap.name)' is listed twice; list each snap once")
                 } else {
                     snaps.append(snap)
@@ -84,10 +85,11 @@ extension Scenario {
             }
         }
         var revisions: [Revision] = []
+        var listed = Set<Revision>()
         if let revisionsNode = fields["revisions"] {
             for item in reader.list(revisionsNode, what: "revisions of snap '\(name)'") ?? [] {
                 guard let revision = reader.revision(item, what: "revision") else { continue }
-                if revisions.contains(revision) {
+                if !listed.insert(revision).inserted {
                     reader.error(item, "revision \(revision) of snap '\(name)' is listed twice")
                 } else {
                     revisions.append(revision)
@@ -238,17 +240,19 @@ extension Scenario {
     private static func refresh(_ node: YAMLNode, snaps: [SnapName: Snap], reader: inout YAMLReader) -> RefreshRequest? {
         let items = node.scalar != nil && !node.isNull ? [node] : (reader.list(node, what: "refresh (NAME or NAME=REV)") ?? [])
         var request = RefreshRequest([])
+        var named = Set<SnapName>()
         for item in items {
             guard let text = reader.string(item, what: "refresh entry") else { continue }
             switch RefreshRequest.Item.parse(text) {
             case .failure(let failure):
                 reader.error(item, failure.message)
             case .success(let parsed):
-                if request.items.contains(where: { $0.snap == parsed.snap }) {
+                if named.contains(parsed.snap) {
                     reader.error(item, "snap '\(parsed.snap)' is named twice in 'refresh'; name each snap once")
                 } else if snaps[parsed.snap] == nil {
                     reader.error(item, "snap '\(parsed.snap)' in 'refresh' is not in this scenario's 'snaps'")
                 } else {
+                    named.insert(parsed.snap)
                     request.items.append(parsed)
                 }
             }

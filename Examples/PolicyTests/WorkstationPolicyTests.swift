@@ -80,7 +80,7 @@ func example(_ relative: String, file: String = #filePath) -> String {
 
     /// The YAML policy tests of this folder run from Swift as well as from `refreshctl test`.
     @Test func theYAMLPolicyTestsPass() throws {
-        let report = PolicyTestSuite(loading: try TestFileFinder.find([example("")])).run()
+        let report = PolicyTestSuite(loading: try TestFileFinder.sources([example("")])).run()
         #expect(report.diagnostics.filter { $0.severity == .error } == [])
         #expect(report.results.count >= 3)
         #expect(report.failed == 0, "\(report.text())")

@@ -22,14 +22,30 @@ public enum TestFileFinder {
     /// - Throws: ``RefreshCoreError`` (`invalidArgument`) when a path does not exist or a folder
     ///   holds no test file: a mistyped path must not pass as "no test failed".
     public static func find(_ paths: [String]) throws(RefreshCoreError) -> [String] {
-        var found = Set<String>()
+        try sources(paths).map(\.path)
+    }
+
+    /// The test files under `paths`, as ``find(_:)`` finds them, each with its tree: the
+    /// folder it was found in, or its own folder when it was named directly; a file found
+    /// twice gets the wider tree.
+    ///
+    /// - Parameter paths: files and folders, as given on the command line.
+    /// - Returns: the test files with their trees, sorted by path.
+    /// - Throws: as ``find(_:)``.
+    public static func sources(_ paths: [String]) throws(RefreshCoreError) -> [PolicyTestSource] {
+        var found: [String: PolicyTestSource] = [:]
+        func add(_ source: PolicyTestSource) {
+            // Both trees hold the file, so one holds the other: keep the one that does.
+            if let known = found[source.path], known.treeHolds(source.tree) { return }
+            found[source.path] = source
+        }
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw RefreshCoreError(.invalidArgument, "\(path): error: no such file or folder; check the path")
             }
             guard isDirectory.boolValue else {
-                found.insert(path)
+                add(PolicyTestSource(path: path))
                 continue
             }
             var inFolder: [String] = []
@@ -37,9 +53,9 @@ public enum TestFileFinder {
             if inFolder.isEmpty {
                 throw RefreshCoreError(.invalidArgument, "\(path): error: no *\(suffix) file in this folder or below it; name a test file or a folder that holds some")
             }
-            found.formUnion(inFolder)
+            for file in inFolder { add(PolicyTestSource(path: file, tree: path)) }
         }
-        return found.sorted()
+        return found.values.sorted { $0.path < $1.path }
     }
 
     private static func collect(in folder: String, into files: inout [String]) {

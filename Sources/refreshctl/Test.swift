@@ -9,6 +9,8 @@ struct Test: ParsableCommand {
         abstract: "Run policy unit tests: plan each *.test.yaml case and compare with its 'expect:'.",
         discussion: """
             Folders are searched recursively for *.test.yaml files (hidden folders are skipped). \
+            A test file's 'policy:' and 'scenario:' are relative to it and must stay inside its \
+            tree: the folder it was found in, or its own folder when it is named directly. \
             Each case prints PASS or FAIL with its file:line; a failure shows each unmet \
             expectation's file:line, expected and actual, and the decision's reason. The last \
             line is 'N passed, N failed'.
@@ -36,7 +38,7 @@ struct Test: ParsableCommand {
         do {
             let filter = try pattern.map { pattern throws(RefreshCoreError) in try PolicyTestFilter(pattern: pattern) }
             let override = try policy.map { path throws(RefreshCoreError) in try Policy(contentsOf: path) }
-            let files = try TestFileFinder.find(paths.isEmpty ? ["."] : paths)
+            let files = try TestFileFinder.sources(paths.isEmpty ? ["."] : paths)
             let report = PolicyTestSuite(loading: files, policy: override).run(filter: filter)
             for diagnostic in report.diagnostics { Output.error(diagnostic.description) }
             print(format == .json ? report.json() : report.text(verbose: verbose), terminator: "")

@@ -68,9 +68,9 @@ import RefreshIO
 
     /// Without a path, `.` is searched, and paths are printed without `./`.
     @Test func theDefaultPathIsTheCurrentFolder() throws {
-        let run = try refreshctl(["test"], in: "\(f)/malformed")
+        let run = try refreshctl(["test"], in: f)
         #expect(run.code == 2)
-        #expect(run.err.first?.hasPrefix("malformed.test.yaml:9:27: error: unknown action 'leave_running'") == true)
+        #expect(run.err.first?.hasPrefix("malformed/malformed.test.yaml:9:27: error: unknown action 'leave_running'") == true)
     }
 
     @Test func verboseAndRunSelectOneCaseWithItsDetails() throws {

@@ -270,7 +270,7 @@ import RefreshIO
                 expect:
                   demo: {outcome: refresh, to: 2, warnings: {contains: [a], absent: [b]}}
             """
-        let file = try PolicyTestFile(parsing: text, file: "tests/t.test.yaml", read: TextFile.read)
+        let file = try PolicyTestFile(parsing: text, file: "tests/t.test.yaml", tree: ".", read: TextFile.read)
         #expect(file.policyPath?.value == "policies/p.yaml")
         #expect(file.policyPath?.location == SourceLocation(file: "tests/t.test.yaml", line: 11, column: 9))
         #expect(file.cases.map(\.name) == ["first", "second"])

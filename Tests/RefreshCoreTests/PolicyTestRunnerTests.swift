@@ -28,8 +28,11 @@ func lines(_ text: String) -> [String] {
 @Suite struct PolicyTestRunnerTests {
     let f = policyTestFixtures
 
+    /// Runs the fixtures as `refreshctl test` on their folder does: that folder is their tree.
     func report(_ files: [String], policy: Policy? = nil, filter: PolicyTestFilter? = nil) -> PolicyTestReport {
-        PolicyTestSuite(loading: files.map { "\(f)/\($0)" }, policy: policy, read: readFromPackage).run(filter: filter)
+        PolicyTestSuite(loading: files.map { PolicyTestSource(path: "\(f)/\($0)", tree: f) }, policy: policy) { (path: String, _: String) throws(RefreshCoreError) -> String in
+            try readFromPackage(path)
+        }.run(filter: filter)
     }
 
     @Test func aPassingFilePrintsOnePassLinePerCaseWithItsLine() {
@@ -228,7 +231,10 @@ func lines(_ text: String) -> [String] {
     /// A policy that cannot be read is reported at the `policy:` line that names it.
     @Test func aMissingPolicyIsReportedAtItsPolicyLine() {
         let file = "version: 1\nscenario: ../hosts/host.yaml\npolicy: ../policies/nope.yaml\nexpect:\n  vlc: {outcome: refresh}\n"
-        let report = PolicyTestSuite(loading: ["tests/t.test.yaml"], read: inMemory(["tests/t.test.yaml": file, "hosts/host.yaml": Self.host])).run()
+        let read = inMemory(["tests/t.test.yaml": file, "hosts/host.yaml": Self.host])
+        let report = PolicyTestSuite(loading: [PolicyTestSource(path: "tests/t.test.yaml", tree: ".")]) { (path: String, _: String) throws(RefreshCoreError) -> String in
+            try read(path)
+        }.run()
         #expect(report.diagnostics.map(\.description) == [
             "tests/t.test.yaml:3:9: error: cannot read the policy file policies/nope.yaml: no such file; check the path",
         ])

@@ -26,5 +26,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         Diagnostic(.warning, at: location, message)
     }
 
-    public var description: String { "\(location): \(severity.rawValue): \(message)" }
+    /// One line, with any control character in it (a file name or a value the message quotes)
+    /// escaped, so a file cannot forge lines of output or drive the terminal.
+    public var description: String { PlainText.escaped("\(location): \(severity.rawValue): \(message)") }
 }

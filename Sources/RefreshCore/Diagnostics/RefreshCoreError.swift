@@ -55,8 +55,9 @@ public struct RefreshCoreError: Error, Sendable, CustomStringConvertible {
         return RefreshCoreError(.invalidInput, first + more, diagnostics: diagnostics)
     }
 
-    /// The text to print: every diagnostic on a line of its own, or the message.
+    /// The text to print: every diagnostic on a line of its own, or the message; control
+    /// characters escaped (see ``Diagnostic/description``).
     public var description: String {
-        diagnostics.isEmpty ? message : diagnostics.map(\.description).joined(separator: "\n")
+        diagnostics.isEmpty ? PlainText.escaped(message) : diagnostics.map(\.description).joined(separator: "\n")
     }
 }

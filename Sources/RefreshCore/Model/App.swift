@@ -79,12 +79,7 @@ public struct App: Sendable, Hashable {
     /// The executable `command` names, relative to the snap root (`bin/vlc`), without
     /// `$SNAP/` and arguments; `nil` when there is no command.
     public var commandPath: String? {
-        guard let command, let first = command.split(separator: " ").first else { return nil }
-        var path = Substring(first)
-        for prefix in ["$SNAP/", "${SNAP}/"] where path.hasPrefix(prefix) {
-            path = path.dropFirst(prefix.count)
-        }
-        while path.hasPrefix("./") { path = path.dropFirst(2) }
-        return path.isEmpty ? nil : String(path)
+        guard let program = command.flatMap(SnapCommandLine.init)?.program, !program.isEmpty else { return nil }
+        return program
     }
 }

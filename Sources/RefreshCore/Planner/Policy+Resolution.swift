@@ -45,15 +45,10 @@ extension Policy {
     static let builtInMaxPostpone = TimeSpan.days(14)
 
     /// The words of a snap.yaml `stop-command`, its program made absolute under `snapRoot`;
-    /// `nil` for a command with no words (validation refuses one, but a planner must not trust
-    /// that it ran).
+    /// `nil` for a command with no words or whose program is not inside the revision
+    /// (validation refuses both, but a planner must not trust that it ran: root runs these).
     static func stopCommandWords(_ command: String, snapRoot: String) -> [String]? {
-        var words = command.split(whereSeparator: \.isWhitespace).map(String.init)
-        guard let word = words.first else { return nil }
-        var first = Substring(word)
-        for prefix in ["$SNAP/", "${SNAP}/"] where first.hasPrefix(prefix) { first = first.dropFirst(prefix.count) }
-        words[0] = first.hasPrefix("/") ? String(first) : "\(snapRoot)/\(first)"
-        return words
+        SnapCommandLine(command)?.words(under: snapRoot)
     }
 
     private func source(_ rule: PolicyRule, _ location: SourceLocation) -> String {

@@ -19,6 +19,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Paths: no wildcard matches a `/`.
     private let separatesPaths: Bool
 
+    /// The longest pattern, in bytes: snap names have at most 40 characters and app names are
+    /// as short, so this is generous; it keeps messages that quote a pattern short, too.
+    public static let maximumLength = 256
+
     /// Compiles `pattern`; the error says what is wrong with it.
     public static func compile(_ pattern: String, for subject: Subject) -> Result<Glob, ParseError> {
         let bytes = Array(pattern.utf8)
@@ -38,6 +42,16 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             }
         }
         guard !bytes.isEmpty else { return .failure(ParseError("empty \(what) pattern; use \"*\" to match every \(what)")) }
+        guard bytes.count <= maximumLength else {
+            let names = subject == .snap ? "snap names have at most 40 characters" : "app names are far shorter"
+            return .failure(ParseError("\(what) pattern is \(bytes.count) bytes long, more than the \(maximumLength) allowed; \(names)"))
+        }
+        // Quoted in messages: control characters shown escaped.
+        let quoted = PlainText.escaped(pattern)
+        func shown(_ b: UInt8) -> String {
+            if b < 0x20 || b == 0x7F { return "the control character \(PlainText.code(Unicode.Scalar(b)))" }
+            return b < 128 ? "'\(Character(UnicodeScalar(b)))'" : "a non-ASCII character"
+        }
         func nameByte(_ b: UInt8) -> Bool {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"): return true
@@ -76,13 +90,12 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                     let low = bytes[j]
                     guard nameByte(low) || low == UInt8(ascii: "-") else {
                         if subject == .exe { return .failure(controlCharacter(low)) }
-                        let shown = low < 128 ? "'\(Character(UnicodeScalar(low)))'" : "a non-ASCII character"
-                        return .failure(ParseError("character class in pattern '\(pattern)' holds \(shown); \(what) names only have \(allowed)"))
+                        return .failure(ParseError("character class in pattern '\(quoted)' holds \(shown(low)); \(what) names only have \(allowed)"))
                     }
                     if j + 2 < bytes.count, bytes[j + 1] == UInt8(ascii: "-"), bytes[j + 2] != UInt8(ascii: "]") {
                         let high = bytes[j + 2]
                         guard low <= high, nameByte(high) else {
-                            return .failure(ParseError("bad range in pattern '\(pattern)'; write ranges low to high, such as [a-z]"))
+                            return .failure(ParseError("bad range in pattern '\(quoted)'; write ranges low to high, such as [a-z]"))
                         }
                         ranges.append(low...high)
                         j += 3
@@ -92,18 +105,17 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                     }
                 }
                 guard j < bytes.count else {
-                    return .failure(ParseError("unclosed '[' in pattern '\(pattern)'; close the character class with ']'"))
+                    return .failure(ParseError("unclosed '[' in pattern '\(quoted)'; close the character class with ']'"))
                 }
                 guard !ranges.isEmpty else {
-                    return .failure(ParseError("empty character class '[]' in pattern '\(pattern)'"))
+                    return .failure(ParseError("empty character class '[]' in pattern '\(quoted)'"))
                 }
                 tokens.append(.set(ranges, negated: negated))
                 i = j
             default:
                 guard nameByte(b) else {
                     if subject == .exe { return .failure(controlCharacter(b)) }
-                    let shown = b < 128 ? "'\(Character(UnicodeScalar(b)))'" : "a non-ASCII character"
-                    return .failure(ParseError("pattern '\(pattern)' holds \(shown), which no \(what) name has; \(what) names have \(allowed), patterns add *, ? and [...]"))
+                    return .failure(ParseError("pattern '\(quoted)' holds \(shown(b)), which no \(what) name has; \(what) names have \(allowed), patterns add *, ? and [...]"))
                 }
                 tokens.append(.literal(b))
             }
@@ -132,11 +144,23 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `name` matches the whole pattern.
     public func matches(_ name: String) -> Bool {
+        var steps = 0
+        return matches(name, steps: &steps)
+    }
+
+    /// ``matches(_:)``, counting the steps of its loop in `steps`.
+    ///
+    /// On a mismatch the matcher goes back only to the last `*` it passed, one name byte
+    /// further on: an earlier `*` never needs another try, as the last one can take whatever
+    /// it would. So each `*` restart costs at most one pass over the pattern, and a match takes
+    /// at most (pattern + 1) × (name + 1) steps, whatever the pattern (`*a*a*a*b` included).
+    func matches(_ name: String, steps: inout Int) -> Bool {
         let text = Array(name.utf8)
         let slash = UInt8(ascii: "/")
         var t = 0, n = 0
         var starToken = -1, starName = 0
         while n < text.count {
+            steps += 1
             // On paths, only a literal `/` matches a `/`.
             let wild = !separatesPaths || text[n] != slash
             if t < tokens.count {

@@ -93,10 +93,11 @@ extension Policy {
         }
     }
 
-    /// A command and its arguments: a non-empty list of strings starting with an absolute path.
+    /// A command and its arguments: a non-empty list of strings starting with an absolute path;
+    /// each word plain text of at most 4096 bytes.
     private static func command(_ node: YAMLNode, key: String, example: String, reader: inout YAMLReader) -> Located<[String]>? {
         guard let items = reader.list(node, what: "\(key) (a command and its arguments)") else { return nil }
-        let words = items.compactMap { reader.string($0, what: "\(key) word") }
+        let words = items.compactMap { reader.plainText($0, what: "\(key) word") }
         if items.isEmpty {
             reader.error(node, "\(key) is empty; give the command and its arguments, such as \(example)")
             return nil

@@ -19,15 +19,23 @@ extension PolicyTestFile {
     /// snaps the case does not refresh, expectations that cannot hold (`timeout` with
     /// `action: kill`) and cases without a fixed `now` are errors.
     ///
+    /// `policy:` and `scenario:` are relative to the test file and stay inside `tree`: an
+    /// absolute path, or one that climbs out of the tree through `..`, is an error at its key,
+    /// and such a file is never read.
+    ///
     /// - Parameters:
     ///   - text: the file's content.
     ///   - file: the path to name in diagnostics; `scenario:` is resolved against its folder.
-    ///   - read: reads the file `scenario:` names.
+    ///   - tree: the folder whose files the test file may name (``PolicyTestSource/tree``);
+    ///     `nil` for the test file's own folder.
+    ///   - read: reads the file `scenario:` names (a reader on disk also keeps symbolic links
+    ///     inside `tree`).
     /// - Throws: ``RefreshCoreError`` (`invalidInput`) with every error, sorted by position.
     public init(
-        parsing text: String, file: String,
+        parsing text: String, file: String, tree: String? = nil,
         read: (String) throws(RefreshCoreError) -> String
     ) throws(RefreshCoreError) {
+        let tree = tree.map(RelativePath.normalized) ?? RelativePath.folder(of: file)
         guard let root = try YAMLDocument.parse(text, file: file) else {
             throw .invalidInput([.error(at: SourceLocation(file: file, line: 1, column: 1), "test file is empty; it needs 'version: 1', a host ('snaps:' or 'scenario:') and 'expect:' or 'cases:'")])
         }
@@ -46,7 +54,7 @@ extension PolicyTestFile {
             let reported = ["snaps", "processes"].filter { keys[$0] != nil }
             let fields = reader.fields(root, what: "the test file", allowed: PolicyTestFile.referenceKeys + reported) ?? [:]
             reader.formatVersion(fields["version"], in: root, of: "test")
-            guard let loaded = PolicyTestFile.referencedScenario(fields["scenario"]!, file: file, read: read, reader: &reader) else {
+            guard let loaded = PolicyTestFile.referencedScenario(fields["scenario"]!, file: file, tree: tree, read: read, reader: &reader) else {
                 throw .invalidInput(reader.sortedDiagnostics)
             }
             scenario = loaded
@@ -59,11 +67,12 @@ extension PolicyTestFile {
             request = scenario.refresh
         }
         var policyPath: Located<String>?
-        if let node = root["policy"], let relative = reader.string(node, what: "policy path") {
-            policyPath = Located(RelativePath.resolve(relative, from: file), at: node.location)
+        if let node = root["policy"], let path = PolicyTestFile.path(node, what: "policy path", file: file, tree: tree, reader: &reader) {
+            policyPath = Located(path, at: node.location)
         }
 
         var cases: [PolicyTestCase] = []
+        let pids = Set(scenario.state.processes.map(\.pid))
         let defaults = CaseDefaults(now: now, request: request, refreshGiven: keys["refresh"] != nil)
         switch (keys["expect"], keys["cases"]) {
         case (nil, nil):
@@ -73,11 +82,11 @@ extension PolicyTestFile {
         case (let expectKey?, nil):
             if let found = PolicyTestFile.singleCase(
                 root["expect"]!, key: expectKey, name: RelativePath.stem(of: file), defaults: defaults,
-                state: scenario.state, reader: &reader) {
+                state: scenario.state, pids: pids, reader: &reader) {
                 cases.append(found)
             }
         case (nil, _?):
-            cases = PolicyTestFile.cases(root["cases"]!, defaults: defaults, state: scenario.state, reader: &reader)
+            cases = PolicyTestFile.cases(root["cases"]!, defaults: defaults, state: scenario.state, pids: pids, reader: &reader)
         }
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
         self.init(file: file, scenario: scenario, policyPath: policyPath, cases: cases, warnings: scenario.warnings)
@@ -101,12 +110,26 @@ extension PolicyTestFile {
         return keys
     }
 
-    /// Reads the scenario that `scenario:` names, relative to the test file.
+    /// The path `node` names, relative to the test file, if it is plain text and stays inside
+    /// `tree`; else an error at `node`.
+    private static func path(_ node: YAMLNode, what: String, file: String, tree: String, reader: inout YAMLReader) -> String? {
+        guard let relative = reader.plainText(node, what: what) else { return nil }
+        switch RelativePath.resolve(relative, from: file, inside: tree) {
+        case .success(let path):
+            return path
+        case .failure(.absolute):
+            reader.error(node, "\(what) '\(relative)' is absolute; a test file names its files relative to its own folder, inside its test tree '\(tree)'")
+        case .failure(.outside):
+            reader.error(node, "\(what) '\(relative)' leads outside the test tree '\(tree)'; a test file reads only files in its tree: the folder refreshctl test searched, or the folder of a test file named directly; move the file into the tree, or run refreshctl test on a folder that holds both")
+        }
+        return nil
+    }
+
+    /// Reads the scenario that `scenario:` names, relative to the test file, inside `tree`.
     private static func referencedScenario(
-        _ node: YAMLNode, file: String, read: (String) throws(RefreshCoreError) -> String, reader: inout YAMLReader
+        _ node: YAMLNode, file: String, tree: String, read: (String) throws(RefreshCoreError) -> String, reader: inout YAMLReader
     ) -> Scenario? {
-        guard let relative = reader.string(node, what: "scenario path") else { return nil }
-        let path = RelativePath.resolve(relative, from: file)
+        guard let path = path(node, what: "scenario path", file: file, tree: tree, reader: &reader) else { return nil }
         do {
             return try Scenario(parsing: try read(path), file: path)
         } catch {
@@ -126,7 +149,7 @@ extension PolicyTestFile {
     }
 
     private static func singleCase(
-        _ node: YAMLNode, key: YAMLNode, name: String, defaults: CaseDefaults, state: SystemState, reader: inout YAMLReader
+        _ node: YAMLNode, key: YAMLNode, name: String, defaults: CaseDefaults, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader
     ) -> PolicyTestCase? {
         if defaults.now == nil {
             reader.error(key, "this test has no fixed time; add 'now:' (an RFC 3339 time such as 2026-11-27T12:00:00Z) to the test file, so its result does not depend on when it runs")
@@ -134,12 +157,12 @@ extension PolicyTestFile {
         if defaults.request == nil, !defaults.refreshGiven {
             reader.error(key, "this test refreshes nothing; add 'refresh:' (NAME or NAME=REV, as a list) to the test file")
         }
-        let expectations = expectations(node, state: state, request: defaults.request, reader: &reader)
+        let expectations = expectations(node, state: state, pids: pids, request: defaults.request, reader: &reader)
         guard let now = defaults.now, let request = defaults.request else { return nil }
         return PolicyTestCase(name: name, location: key.location, request: request, now: now, expectations: expectations)
     }
 
-    private static func cases(_ node: YAMLNode, defaults: CaseDefaults, state: SystemState, reader: inout YAMLReader) -> [PolicyTestCase] {
+    private static func cases(_ node: YAMLNode, defaults: CaseDefaults, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader) -> [PolicyTestCase] {
         guard let items = reader.list(node, what: "cases") else { return [] }
         if items.isEmpty {
             reader.error(node, "'cases' is empty; add at least one case with 'name:' and 'expect:'")
@@ -178,7 +201,7 @@ extension PolicyTestFile {
                 reader.error(item, "test case \(name.map { "'\($0)' " } ?? "")has no 'expect'; add expect: with what the plan must show")
                 continue
             }
-            let expectations = expectations(expectNode, state: state, request: request, reader: &reader)
+            let expectations = expectations(expectNode, state: state, pids: pids, request: request, reader: &reader)
             if let name, let now, let request {
                 cases.append(PolicyTestCase(name: name, location: item.location, request: request, now: now, expectations: expectations))
             }
@@ -196,6 +219,7 @@ extension PolicyTestFile {
             items = list
         }
         var request = RefreshRequest([])
+        var named = Set<SnapName>()
         var failed = false
         for item in items {
             guard let text = reader.string(item, what: "refresh entry") else {
@@ -207,13 +231,14 @@ extension PolicyTestFile {
                 reader.error(item, failure.message)
                 failed = true
             case .success(let parsed):
-                if request.items.contains(where: { $0.snap == parsed.snap }) {
+                if named.contains(parsed.snap) {
                     reader.error(item, "snap '\(parsed.snap)' is named twice in 'refresh'; name each snap once")
                     failed = true
                 } else if state.snaps[parsed.snap] == nil {
                     reader.error(item, "snap '\(parsed.snap)' in 'refresh' is not in this scenario's 'snaps'")
                     failed = true
                 } else {
+                    named.insert(parsed.snap)
                     request.items.append(parsed)
                 }
             }
@@ -224,7 +249,7 @@ extension PolicyTestFile {
     // MARK: - Expectations
 
     private static func expectations(
-        _ node: YAMLNode, state: SystemState, request: RefreshRequest?, reader: inout YAMLReader
+        _ node: YAMLNode, state: SystemState, pids: Set<Int32>, request: RefreshRequest?, reader: inout YAMLReader
     ) -> [SnapExpectation] {
         guard let entries = reader.entries(node, what: "'expect' (snap name: what its plan must show)") else { return [] }
         if entries.isEmpty {
@@ -242,7 +267,7 @@ extension PolicyTestFile {
                 reader.error(entry.keyNode, "snap '\(name)' is expected, but this test does not refresh it (refresh: \(refreshed.isEmpty ? "nothing" : refreshed)); add it to 'refresh:' or remove its expectations")
                 continue
             }
-            if let expectation = snapExpectation(entry.value, snap: name, key: entry.keyNode, state: state, reader: &reader) {
+            if let expectation = snapExpectation(entry.value, snap: name, key: entry.keyNode, state: state, pids: pids, reader: &reader) {
                 result.append(expectation)
             }
         }
@@ -250,7 +275,7 @@ extension PolicyTestFile {
     }
 
     private static func snapExpectation(
-        _ node: YAMLNode, snap: SnapName, key: YAMLNode, state: SystemState, reader: inout YAMLReader
+        _ node: YAMLNode, snap: SnapName, key: YAMLNode, state: SystemState, pids: Set<Int32>, reader: inout YAMLReader
     ) -> SnapExpectation? {
         let what = "the expectations of snap '\(snap)'"
         guard let fields = reader.fields(node, what: what, allowed: snapKeys) else { return nil }
@@ -273,9 +298,11 @@ extension PolicyTestFile {
             if entries.isEmpty { reader.error(node, "'processes' is empty; give PID: action pairs, such as 4242: leave-running") }
             for entry in entries {
                 guard let pid = reader.integer(entry.keyNode, what: "pid", in: 1...4_194_304) else { continue }
-                guard state.processes.contains(where: { $0.pid == Int32(pid) }) else {
-                    let known = state.processes.map { "\($0.pid)" }.joined(separator: ", ")
-                    reader.error(entry.keyNode, "pid \(pid) is not among this scenario's processes (\(known.isEmpty ? "it has none" : "pids: \(known)"))")
+                guard pids.contains(Int32(pid)) else {
+                    // At most 10 listed: a message per unknown PID must not grow with the host.
+                    let listed = state.processes.prefix(10).map { "\($0.pid)" }.joined(separator: ", ")
+                    let more = state.processes.count > 10 ? " and \(state.processes.count - 10) more" : ""
+                    reader.error(entry.keyNode, "pid \(pid) is not among this scenario's processes (\(listed.isEmpty ? "it has none" : "pids: \(listed)\(more)"))")
                     continue
                 }
                 let selector = Located(ProcessExpectation.Selector.pid(Int32(pid)), at: entry.keyNode.location)

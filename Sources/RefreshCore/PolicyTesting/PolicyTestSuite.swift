@@ -2,7 +2,7 @@
 /// as a library.
 ///
 /// ```swift
-/// let suite = PolicyTestSuite(loading: try TestFileFinder.find(["Examples"]))
+/// let suite = PolicyTestSuite(loading: try TestFileFinder.sources(["Examples"]))
 /// let report = suite.run()
 /// print(report.text(), terminator: "")
 /// ```
@@ -36,7 +36,8 @@ public struct PolicyTestSuite: Sendable {
     }
 
     /// Loads each test file and the policy it names (relative to it), collecting every
-    /// problem of every file rather than stopping at the first.
+    /// problem of every file rather than stopping at the first. Each file's tree is its own
+    /// folder (see ``PolicyTestSource``).
     ///
     /// - Parameters:
     ///   - paths: the test files, in the order to run them (``TestFileFinder/find(_:)`` sorts).
@@ -47,14 +48,36 @@ public struct PolicyTestSuite: Sendable {
         loading paths: [String], policy: Policy? = nil,
         read: (String) throws(RefreshCoreError) -> String
     ) {
+        self.init(loading: paths.map { PolicyTestSource(path: $0) }, policy: policy) { (path: String, _: String) throws(RefreshCoreError) -> String in
+            try read(path)
+        }
+    }
+
+    /// Loads each test file and the policy it names (relative to it, inside the file's tree),
+    /// collecting every problem of every file rather than stopping at the first.
+    ///
+    /// - Parameters:
+    ///   - sources: the test files and their trees, in the order to run them
+    ///     (``TestFileFinder/sources(_:)`` sorts).
+    ///   - policy: a policy for every case, overriding the files' `policy:`
+    ///     (`refreshctl test --policy`); `nil` to use theirs.
+    ///   - read: reads a file inside a tree (`RefreshIO`'s refuses a symbolic link that leads
+    ///     out of it); called only with paths inside the tree.
+    public init(
+        loading sources: [PolicyTestSource], policy: Policy? = nil,
+        read: (_ path: String, _ tree: String) throws(RefreshCoreError) -> String
+    ) {
         var entries: [Entry] = []
         var diagnostics: [Diagnostic] = []
-        var policies: [String: Policy] = [:]
-        var failedPolicies: Set<String> = []
-        for path in paths {
+        // By path and tree: the same file may be inside one test file's tree and not another's.
+        var policies: [PolicyTestSource: Policy] = [:]
+        var failedPolicies: Set<PolicyTestSource> = []
+        for source in sources {
+            let path = source.path
+            func readInTree(_ file: String) throws(RefreshCoreError) -> String { try read(file, source.tree) }
             let test: PolicyTestFile
             do {
-                test = try PolicyTestFile(parsing: try read(path), file: path, read: read)
+                test = try PolicyTestFile(parsing: try readInTree(path), file: path, tree: source.tree, read: readInTree)
             } catch {
                 diagnostics += PolicyTestSuite.diagnostics(of: error, at: SourceLocation(file: path, line: 1, column: 1), path: path, what: "the test file")
                 continue
@@ -62,18 +85,19 @@ public struct PolicyTestSuite: Sendable {
             diagnostics += test.warnings
             var chosen = policy ?? .builtIn
             if policy == nil, let policyPath = test.policyPath {
-                if let loaded = policies[policyPath.value] {
+                let key = PolicyTestSource(path: policyPath.value, tree: source.tree)
+                if let loaded = policies[key] {
                     chosen = loaded
-                } else if failedPolicies.contains(policyPath.value) {
+                } else if failedPolicies.contains(key) {
                     continue
                 } else {
                     do {
-                        let loaded = try Policy(parsing: try read(policyPath.value), file: policyPath.value)
-                        policies[policyPath.value] = loaded
+                        let loaded = try Policy(parsing: try readInTree(policyPath.value), file: policyPath.value)
+                        policies[key] = loaded
                         diagnostics += loaded.warnings
                         chosen = loaded
                     } catch {
-                        if error.code != .io { failedPolicies.insert(policyPath.value) }
+                        if error.code != .io { failedPolicies.insert(key) }
                         diagnostics += PolicyTestSuite.diagnostics(of: error, at: policyPath.location, path: policyPath.value, what: "the policy file")
                         continue
                     }

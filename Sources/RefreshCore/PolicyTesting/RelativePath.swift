@@ -1,6 +1,38 @@
 /// The paths a test file names (`policy:`, `scenario:`), resolved against the test file's own
-/// folder, as text: no file-system access.
+/// folder and kept inside its test tree, as text: no file-system access (symbolic links are
+/// `RefreshIO`'s business).
 enum RelativePath {
+    /// Why a path a test file names is not read.
+    enum Refusal: Error, Equatable {
+        /// `/etc/passwd`: a test file names its files relative to itself.
+        case absolute
+        /// `../x.yaml` (or `a/../../x.yaml`): it climbs out of the tree.
+        case outside
+    }
+
+    /// `relative` as seen from the folder of `file`, if it is relative and stays inside `tree`.
+    static func resolve(_ relative: String, from file: String, inside tree: String) -> Result<String, Refusal> {
+        if relative.hasPrefix("/") { return .failure(.absolute) }
+        let path = resolve(relative, from: file)
+        return contains(tree, path) ? .success(path) : .failure(.outside)
+    }
+
+    /// Whether `path` lies in the folder `tree` or below it, as text (both normalized).
+    static func contains(_ tree: String, _ path: String) -> Bool {
+        let tree = normalized(tree), path = normalized(path)
+        switch tree {
+        case ".": return !path.hasPrefix("/") && path != ".." && !path.hasPrefix("../")
+        case "/": return path.hasPrefix("/")
+        default: return path == tree || path.hasPrefix(tree + "/")
+        }
+    }
+
+    /// The tree of a test file named on its own: its folder (`.` for a bare name).
+    static func folder(of file: String) -> String {
+        let folder = directory(of: file)
+        return folder.isEmpty ? "." : normalized(folder)
+    }
+
     /// `relative` as seen from the folder of `file`, with `.` and `folder/..` steps taken out
     /// (as text: a `..` after a symbolic link is taken lexically, as a shell's `cd` does).
     static func resolve(_ relative: String, from file: String) -> String {

@@ -19,10 +19,11 @@ extension Scenario {
         reader.formatVersion(fields["version"], in: root, of: "scenario")
         let now = fields["now"].flatMap { reader.timestamp($0, what: "now") }
         var snaps: [Snap] = []
+        var listed = Set<SnapName>()  // duplicates found in one pass: a long list stays quick
         if let node = fields["snaps"] {
             for item in reader.list(node, what: "snaps") ?? [] {
                 guard let snap = Scenario.snap(item, reader: &reader) else { continue }
-                if snaps.contains(where: { $0.name == snap.name }) {
+                if !listed.insert(snap.name).inserted {
                     reader.error(item["name"] ?? item, "snap '\(snap.name)' is listed twice; list each snap once")
                 } else {
                     snaps.append(snap)
@@ -58,7 +59,7 @@ extension Scenario {
         if let node = fields["refresh"] {
             refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
         }
-        _ = fields["policy"].flatMap { reader.string($0, what: "policy path") }  // for test files
+        _ = fields["policy"].flatMap { reader.plainText($0, what: "policy path") }  // for test files
         if reader.hasErrors { throw .invalidInput(reader.sortedDiagnostics) }
         self.init(
             file: file, state: SystemState(snaps: snaps, processes: processes), now: now,
@@ -88,10 +89,11 @@ extension Scenario {
             }
         }
         var revisions: [Revision] = []
+        var listed = Set<Revision>()
         if let revisionsNode = fields["revisions"] {
             for item in reader.list(revisionsNode, what: "revisions of snap '\(name)'") ?? [] {
                 guard let revision = reader.revision(item, what: "revision") else { continue }
-                if revisions.contains(revision) {
+                if !listed.insert(revision).inserted {
                     reader.error(item, "revision \(revision) of snap '\(name)' is listed twice")
                 } else {
                     revisions.append(revision)
@@ -152,20 +154,21 @@ extension Scenario {
         }
         if !evidenceKeys.isEmpty {
             var evidence = ProcessEvidence()
-            evidence.exe = fields["exe"].flatMap { reader.string($0, what: "exe") }
-            evidence.cwd = fields["cwd"].flatMap { reader.string($0, what: "cwd") }
-            evidence.root = fields["root"].flatMap { reader.string($0, what: "root") }
-            evidence.rootImage = fields["root-image"].flatMap { reader.string($0, what: "root-image") }
+            // Paths as /proc shows them: plain text, at most PATH_MAX.
+            evidence.exe = fields["exe"].flatMap { reader.plainText($0, what: "exe") }
+            evidence.cwd = fields["cwd"].flatMap { reader.plainText($0, what: "cwd") }
+            evidence.root = fields["root"].flatMap { reader.plainText($0, what: "root") }
+            evidence.rootImage = fields["root-image"].flatMap { reader.plainText($0, what: "root-image") }
             if let mapsNode = fields["maps"] {
-                evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.string($0, what: "mapped path") }
+                evidence.maps = (reader.list(mapsNode, what: "maps") ?? []).compactMap { reader.plainText($0, what: "mapped path") }
             }
             if let filesNode = fields["files"] {
-                evidence.files = (reader.list(filesNode, what: "files (open files)") ?? []).compactMap { reader.string($0, what: "open file path") }
+                evidence.files = (reader.list(filesNode, what: "files (open files)") ?? []).compactMap { reader.plainText($0, what: "open file path") }
             }
             if let cgroupNode = fields["cgroup"] {
                 if case .sequence(let items) = cgroupNode.kind {
-                    evidence.cgroups = items.compactMap { reader.string($0, what: "cgroup") }
-                } else if let line = reader.string(cgroupNode, what: "cgroup") {
+                    evidence.cgroups = items.compactMap { reader.plainText($0, what: "cgroup") }
+                } else if let line = reader.plainText(cgroupNode, what: "cgroup") {
                     evidence.cgroups = [line]
                 }
             }
@@ -274,17 +277,19 @@ extension Scenario {
     private static func refresh(_ node: YAMLNode, snaps: [SnapName: Snap], reader: inout YAMLReader) -> RefreshRequest? {
         let items = node.scalar != nil && !node.isNull ? [node] : (reader.list(node, what: "refresh (NAME or NAME=REV)") ?? [])
         var request = RefreshRequest([])
+        var named = Set<SnapName>()
         for item in items {
             guard let text = reader.string(item, what: "refresh entry") else { continue }
             switch RefreshRequest.Item.parse(text) {
             case .failure(let failure):
                 reader.error(item, failure.message)
             case .success(let parsed):
-                if request.items.contains(where: { $0.snap == parsed.snap }) {
+                if named.contains(parsed.snap) {
                     reader.error(item, "snap '\(parsed.snap)' is named twice in 'refresh'; name each snap once")
                 } else if snaps[parsed.snap] == nil {
                     reader.error(item, "snap '\(parsed.snap)' in 'refresh' is not in this scenario's 'snaps'")
                 } else {
+                    named.insert(parsed.snap)
                     request.items.append(parsed)
                 }
             }

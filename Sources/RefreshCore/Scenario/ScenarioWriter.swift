@@ -62,8 +62,20 @@ public enum ScenarioWriter {
             }
             return path
         }
+        // A path the scenario reader refuses (a control character in it, or longer than
+        // PATH_MAX) is left out, so the scenario reads back; anyone can name a file so.
+        func readable(_ path: String) -> Bool {
+            PlainText.problem(with: path, what: "path", maximumBytes: PlainText.maximumPathBytes) == nil
+        }
         for process in processes {
-            let evidence = process.evidence
+            var evidence = process.evidence
+            evidence.exe = evidence.exe.map(relative).flatMap { readable($0) ? $0 : nil }
+            evidence.maps = evidence.maps.map(relative).filter(readable)
+            evidence.cwd = evidence.cwd.flatMap { $0.hasPrefix(snapPrefix) ? relative($0) : nil }.flatMap { readable($0) ? $0 : nil }
+            evidence.cgroups = evidence.cgroups.filter { readable($0) && SnapPath.unit(inCgroup: $0) != nil }
+            evidence.rootImage = evidence.rootImage.map(relative).flatMap { readable($0) ? $0 : nil }
+            evidence.root = evidence.root.flatMap { $0.hasPrefix(snapPrefix) ? relative($0) : nil }.flatMap { readable($0) ? $0 : nil }
+            evidence.files = evidence.files.filter { $0.hasPrefix(snapPrefix) }.map(relative).filter(readable)
             out += "  - pid: \(process.pid)\n"
             if let start = process.identity.startTime { out += "    start-time: \(start)\n" }
             if let parent = process.parent { out += "    ppid: \(parent)\n" }
@@ -86,21 +98,19 @@ public enum ScenarioWriter {
                 }
                 continue
             }
-            if let exe = evidence.exe { out += "    exe: \(quoted(relative(exe)))\n" }
+            if let exe = evidence.exe { out += "    exe: \(quoted(exe))\n" }
             if !evidence.maps.isEmpty {
-                out += "    maps:\n" + evidence.maps.map { "      - \(quoted(relative($0)))\n" }.joined()
+                out += "    maps:\n" + evidence.maps.map { "      - \(quoted($0))\n" }.joined()
             }
-            if let cwd = evidence.cwd, cwd.hasPrefix(snapPrefix) { out += "    cwd: \(quoted(relative(cwd)))\n" }
-            if let root = evidence.root, root.hasPrefix(snapPrefix) { out += "    root: \(quoted(relative(root)))\n" }
-            let files = evidence.files.filter { $0.hasPrefix(snapPrefix) }
-            if !files.isEmpty {
-                out += "    files:\n" + files.map { "      - \(quoted(relative($0)))\n" }.joined()
+            if let cwd = evidence.cwd { out += "    cwd: \(quoted(cwd))\n" }
+            if let root = evidence.root { out += "    root: \(quoted(root))\n" }
+            if !evidence.files.isEmpty {
+                out += "    files:\n" + evidence.files.map { "      - \(quoted($0))\n" }.joined()
             }
-            let cgroups = evidence.cgroups.filter { SnapPath.unit(inCgroup: $0) != nil }
-            if !cgroups.isEmpty {
-                out += "    cgroup:\n" + cgroups.map { "      - \(quoted($0))\n" }.joined()
+            if !evidence.cgroups.isEmpty {
+                out += "    cgroup:\n" + evidence.cgroups.map { "      - \(quoted($0))\n" }.joined()
             }
-            if let image = evidence.rootImage { out += "    root-image: \(quoted(relative(image)))\n" }
+            if let image = evidence.rootImage { out += "    root-image: \(quoted(image))\n" }
         }
         return out
     }

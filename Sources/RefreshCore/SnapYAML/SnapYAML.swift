@@ -57,7 +57,8 @@ public enum SnapYAML {
             return nil
         }
         var app = App(name: name)
-        app.command = fields["command"].flatMap { reader.string($0, what: "command") }
+        let plain = "snap.yaml commands are plain text: remove it"
+        app.command = fields["command"].flatMap { reader.plainText($0, what: "command", maximumBytes: nil, fix: plain) }
         if let node = fields["daemon"] {
             app.daemon = reader.choice(node, what: "daemon type", App.DaemonKind.allCases.map { ($0.rawValue, $0) })
         }
@@ -89,10 +90,19 @@ public enum SnapYAML {
         }
         if let node = fields["stop-command"] {
             app.stopCommand = reader.string(node, what: "stop-command")
-            if let command = app.stopCommand, command.allSatisfy(\.isWhitespace) {
-                // snapd splits the command into words; with none there is nothing to run.
-                reader.error(node, "stop-command is empty (only blanks); give the command that stops the daemon, such as bin/stop, or remove stop-command")
-                app.stopCommand = nil
+            if let command = app.stopCommand {
+                // Root runs it (DESIGN.md, "Trust"): plain text naming the snap's own program.
+                let problem: String? = if command.allSatisfy(\.isWhitespace) {
+                    // snapd splits the command into words; with none there is nothing to run.
+                    "stop-command is empty (only blanks); give the command that stops the daemon, such as bin/stop, or remove stop-command"
+                } else {
+                    PlainText.problem(with: command, what: "stop-command", maximumBytes: nil, fix: plain)
+                        ?? SnapCommandLine.problem(with: command, key: "stop-command")
+                }
+                if let problem {
+                    reader.error(node, problem)
+                    app.stopCommand = nil
+                }
             }
             if app.stopCommand != nil, !isDaemon { reader.error(node, "stop-command on app '\(name)', which is not a daemon\(daemonOnly)") }
         }

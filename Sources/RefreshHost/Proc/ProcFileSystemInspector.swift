@@ -48,7 +48,7 @@ public struct ProcFileSystemInspector: ProcessInspector {
         func readLink(_ name: String, _ dirfd: Int32) -> (String?, Int32) {
             let n = readlinkat(dirfd, name, &link, 4096)
             if n < 0 { return (nil, errno) }
-            return (String(decoding: UnsafeRawBufferPointer(start: link, count: n), as: UTF8.self), 0)
+            return (link.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[..<n]), as: UTF8.self) }, 0)
         }
 
         for name in names {

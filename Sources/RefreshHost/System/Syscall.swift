@@ -313,7 +313,8 @@ enum Syscall {
         var device = [CChar](repeating: 0, count: 64)
         let fd = crs_loop_attach_readonly(image, &device, device.count)
         if fd < 0 { return .failure(SystemCallError("attach loop device", path: image, errno: errno)) }
-        return .success((String(cString: device), fd))
+        let name = device.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return .success((String(decoding: name, as: UTF8.self), fd))
     }
 }
 

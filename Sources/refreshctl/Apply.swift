@@ -15,18 +15,40 @@ struct Apply: AsyncParsableCommand {
 
     @OptionGroup var options: ChangeOptions
 
-    @Argument(help: ArgumentHelp("Snaps to refresh.", valueName: "NAME[=REV]"))
+    @Argument(help: ArgumentHelp("Snaps to refresh.", valueName: "NAME[=REV]"), completion: Completion.snapNamesAndRevisions)
     var snaps: [String] = []
+
+    @Flag(name: .long, help: "Refresh every snap that has a staged revision (one newer than current), as the refresh timer does; with none staged, do nothing.")
+    var allStaged = false
+
+    func validate() throws {
+        if allStaged && !snaps.isEmpty { throw ValidationError("give either --all-staged or snap names, not both") }
+    }
 
     func run() async throws {
         do {
-            guard !snaps.isEmpty else {
-                throw RefreshCoreError(.invalidArgument, "nothing to refresh: name the snaps to refresh (NAME or NAME=REV)")
+            guard !snaps.isEmpty || allStaged else {
+                throw RefreshCoreError(.invalidArgument, "nothing to refresh: name the snaps to refresh (NAME or NAME=REV), or give --all-staged")
             }
-            let request = try RefreshRequest(parsing: snaps)
+            var request = allStaged ? nil : try RefreshRequest(parsing: snaps)
             try ChangeOptions.requireRoot("apply")
+            if allStaged {
+                // What is staged now; the apply re-reads the host under its lock.
+                let host = HostAdapters.linux(root: try HostRoot.withSnaps(options.root), serviceManager: options.serviceManager).readHost()
+                for notice in host.notices { Output.error(notice) }
+                let names = host.state.snaps.filter { !$0.staged.isEmpty }.map(\.name.rawValue).sorted()
+                if names.isEmpty {
+                    if options.format == .json {
+                        try options.print(ApplyReport(operation: "apply", snaps: [], processes: [], warnings: []))
+                    } else {
+                        print("nothing staged")
+                    }
+                    return
+                }
+                request = try RefreshRequest(parsing: names)
+            }
             let policy = try options.loadPolicy()
-            let report = try await options.engine().apply(request, policy: policy, wait: options.wait)
+            let report = try await options.engine().apply(request!, policy: policy, wait: options.wait)
             try options.print(report)
         } catch let error as RefreshCoreError {
             throw ExitCode(Output.exitCode(for: error))

@@ -5,7 +5,9 @@ import Testing
 import RefreshIO
 
 /// The runner's own fixtures, relative to the package root (as `refreshctl test` is run there).
-let policyTestFixtures = "Tests/RefreshCoreTests/Fixtures/policy-tests"
+/// A hidden folder: `refreshctl test` at the repository root skips it, so the deliberately
+/// failing and malformed files here are read only by the tests that name this folder.
+let policyTestFixtures = "Tests/RefreshCoreTests/Fixtures/.policy-tests"
 
 /// Reads a file named relative to the package root, so that reports name the relative path.
 func readFromPackage(_ path: String) throws(RefreshCoreError) -> String {

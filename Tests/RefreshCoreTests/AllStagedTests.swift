@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import RefreshCore
+@testable import RefreshHost
+import RefreshIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `refreshctl apply --all-staged`, what the refresh timer's service runs, on a real root with
+/// squashfs revisions; its JSON report (and `status`'s after it) validate against the schemas.
+@Suite(.serialized, .enabled(if: ToyHost.available, ToyHost.reason), .timeLimit(.minutes(5)))
+struct AllStagedTests {
+    @Test("apply --all-staged refreshes every snap with a staged revision; then there is nothing staged")
+    func allStaged() throws {
+        let host = try ToyHost()
+        defer { host.tearDown() }
+        try host.install()  // toyapp 1 (2, 3 staged), toybase 1 (2 staged)
+        let run = try ToyHost.refreshctl(["apply", "--all-staged", "--format", "json", "--quiet", "--service-manager", "none", "--root", host.root])
+        #expect(run.code == 0, "\(run.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        let snaps = try #require(report["snaps"] as? [[String: Any]])
+        #expect(snaps.map { $0["name"] as? String } == ["toyapp", "toybase"])
+        #expect(snaps.map { $0["outcome"] as? String } == ["refreshed", "refreshed"])
+        #expect(snaps.map { $0["to"] as? String } == ["3", "2"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host.path("snap/toyapp/current")) == "3")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host.path("snap/toybase/current")) == "2")
+
+        let status = try ToyHost.refreshctl(["status", "--format", "json", "--root", host.root])
+        #expect(status.code == 0, "\(status.err)")
+
+        if SchemaTests.validator != nil {
+            let applyFile = try SchemaTests.temporaryJSON(run.out, name: "apply")
+            let statusFile = try SchemaTests.temporaryJSON(status.out, name: "status-toy")
+            defer { unlink(applyFile); unlink(statusFile) }
+            let apply = try SchemaTests.validate("apply.schema.json", [applyFile])
+            #expect(apply.ok, apply.report)
+            let statusResult = try SchemaTests.validate("status.schema.json", [statusFile])
+            #expect(statusResult.ok, statusResult.report)
+        }
+
+        let again = try ToyHost.refreshctl(["apply", "--all-staged", "--quiet", "--service-manager", "none", "--root", host.root])
+        #expect(again.code == 0, "\(again.err)")
+        #expect(again.out == "nothing staged\n")
+        let json = try ToyHost.refreshctl(["apply", "--all-staged", "--format", "json", "--service-manager", "none", "--root", host.root])
+        #expect(json.out == #"{"version":1,"operation":"apply","snaps":[],"processes":[],"services":[],"warnings":[],"exit-code":0}"# + "\n")
+    }
+
+    @Test("--all-staged and snap names do not go together")
+    func allStagedWithNames() throws {
+        let run = try runProduct("refreshctl", ["apply", "--all-staged", "vlc"])
+        #expect(run.code == 2)
+        #expect(run.err.contains("give either --all-staged or snap names, not both"), "\(run.err)")
+    }
+}

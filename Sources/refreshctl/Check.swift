@@ -10,7 +10,7 @@ struct Check: ParsableCommand {
         discussion: "Exit codes: 0 the policy is valid (warnings may be printed); 2 it is not."
     )
 
-    @Argument(help: ArgumentHelp("The policy file.", valueName: "POLICY"))
+    @Argument(help: ArgumentHelp("The policy file.", valueName: "POLICY"), completion: Completion.policyFile)
     var file: String
 
     func run() throws {

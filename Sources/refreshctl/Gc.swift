@@ -13,10 +13,10 @@ struct Gc: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("The host root.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The host root.", valueName: "DIR"), completion: Completion.directory)
     var root: String = "/"
 
     @Option(name: .long, help: "Output format: text or json.")
@@ -31,7 +31,7 @@ struct Gc: AsyncParsableCommand {
     @Flag(name: .long, help: "Wait for another refresh to finish instead of exiting with code 4.")
     var wait = false
 
-    @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"), completion: Completion.snapNames)
     var snaps: [String] = []
 
     func validate() throws {

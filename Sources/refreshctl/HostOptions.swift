@@ -5,7 +5,7 @@ import RefreshIO
 
 /// `--root` and `--format`, shared by the commands that read a host.
 struct HostOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The host root whose snap/, var/snap/ and var/lib/snapd/ are read.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The host root whose snap/, var/snap/ and var/lib/snapd/ are read.", valueName: "DIR"), completion: Completion.directory)
     var root: String = "/"
 
     @Option(name: .long, help: "Output format: text or json.")

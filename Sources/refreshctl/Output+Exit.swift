@@ -21,10 +21,10 @@ extension ServiceManagerChoice: ExpressibleByArgument {}
 /// `--wait`, `--quiet`, `--policy`, `--root`, `--format`, `--service-manager` for the commands
 /// that change a host.
 struct ChangeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The policy file (default: built-in defaults only). It must be root's and writable by root alone, as must every directory above it.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("The policy file (default: built-in defaults only). It must be root's and writable by root alone, as must every directory above it.", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("The host root.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The host root.", valueName: "DIR"), completion: Completion.directory)
     var root: String = "/"
 
     @Option(name: .long, help: "Output format: text or json.")

@@ -13,16 +13,16 @@ struct Plan: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A scenario file describing the host to plan for (default: the live host under --root).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A scenario file describing the host to plan for (default: the live host under --root).", valueName: "FILE"), completion: Completion.scenarioFile)
     var scenario: String?
 
-    @Option(name: .long, help: ArgumentHelp("The live host's root, when there is no --scenario.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The live host's root, when there is no --scenario.", valueName: "DIR"), completion: Completion.directory)
     var root: String?
 
     @Option(name: .long, help: ArgumentHelp("Plan as of this time (RFC 3339; default: the scenario's 'now:', else the clock).", valueName: "TIME"))
     var now: String?
 
-    @Option(name: .long, help: ArgumentHelp("The policy file (default: built-in defaults only).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("The policy file (default: built-in defaults only).", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
     @Option(name: .long, help: "Output format: text or json.")
@@ -31,7 +31,7 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("On a live host, what runs the daemons: auto (systemd when it is PID 1), systemd, or none.", valueName: "auto|systemd|none"))
     var serviceManager: ServiceManagerChoice = .auto
 
-    @Argument(help: ArgumentHelp("Snaps to refresh (default: the scenario's 'refresh:').", valueName: "NAME[=REV]"))
+    @Argument(help: ArgumentHelp("Snaps to refresh (default: the scenario's 'refresh:').", valueName: "NAME[=REV]"), completion: Completion.snapNamesAndRevisions)
     var snaps: [String] = []
 
     func validate() throws {

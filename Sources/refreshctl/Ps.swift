@@ -11,7 +11,7 @@ struct Ps: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
-    @Argument(help: ArgumentHelp("Only processes of these snaps (or pinning them).", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("Only processes of these snaps (or pinning them).", valueName: "NAME"), completion: Completion.snapNames)
     var snaps: [String] = []
 
     func run() throws {

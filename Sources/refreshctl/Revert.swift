@@ -14,7 +14,7 @@ struct Revert: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The revision to go back to (default: the newest one older than current).", valueName: "REV"))
     var to: String?
 
-    @Argument(help: ArgumentHelp("The snap to revert.", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("The snap to revert.", valueName: "NAME"), completion: Completion.snapNames)
     var snap: String
 
     func run() async throws {

@@ -9,13 +9,13 @@ struct Snapshot: ParsableCommand {
         abstract: "Write the host as a scenario file that 'plan --scenario' and 'refreshctl test' accept."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The host root whose snap/, var/snap/ and var/lib/snapd/ are read.", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The host root whose snap/, var/snap/ and var/lib/snapd/ are read.", valueName: "DIR"), completion: Completion.directory)
     var root: String = "/"
 
     @Option(name: .long, help: ArgumentHelp("The time to write as 'now:' (RFC 3339; default: the clock).", valueName: "TIME"))
     var now: String?
 
-    @Argument(help: ArgumentHelp("Only these snaps (their bases come along).", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("Only these snaps (their bases come along).", valueName: "NAME"), completion: Completion.snapNames)
     var snaps: [String] = []
 
     func run() throws {

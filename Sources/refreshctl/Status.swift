@@ -11,10 +11,10 @@ struct Status: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
-    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
-    @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"), completion: Completion.snapNames)
     var snaps: [String] = []
 
     func run() throws {

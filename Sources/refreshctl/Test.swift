@@ -19,7 +19,7 @@ struct Test: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A policy for every case, instead of the test files' 'policy:'.", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("A policy for every case, instead of the test files' 'policy:'.", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
     @Option(name: .long, help: "Output format: text or json.")
@@ -31,7 +31,7 @@ struct Test: ParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("Run only the cases whose name matches this regular expression.", valueName: "PATTERN"))
     var pattern: String?
 
-    @Argument(help: ArgumentHelp("Test files, or folders to search for *.test.yaml (default: .).", valueName: "PATH"))
+    @Argument(help: ArgumentHelp("Test files, or folders to search for *.test.yaml (default: .).", valueName: "PATH"), completion: Completion.anyPath)
     var paths: [String] = []
 
     func run() throws {

@@ -36,7 +36,7 @@ struct Apply: AsyncParsableCommand {
                 // What is staged now; the apply re-reads the host under its lock.
                 let host = HostAdapters.linux(root: try HostRoot.withSnaps(options.root), serviceManager: options.serviceManager).readHost()
                 for notice in host.notices { Output.error(notice) }
-                let names = host.state.snaps.filter { !$0.staged.isEmpty }.map(\.name.rawValue).sorted()
+                let names = host.state.snaps.values.filter { !$0.staged.isEmpty }.map(\.name.rawValue).sorted()
                 if names.isEmpty {
                     if options.format == .json {
                         try options.print(ApplyReport(operation: "apply", snaps: [], processes: [], warnings: []))

@@ -15,11 +15,11 @@ struct Apply: AsyncParsableCommand {
 
     @OptionGroup var options: ChangeOptions
 
-    @Argument(help: ArgumentHelp("Snaps to refresh.", valueName: "NAME[=REV]"), completion: Completion.snapNamesAndRevisions)
-    var snaps: [String] = []
-
     @Flag(name: .long, help: "Refresh every snap that has a staged revision (one newer than current), as the refresh timer does; with none staged, do nothing.")
     var allStaged = false
+
+    @Argument(help: ArgumentHelp("Snaps to refresh.", valueName: "NAME[=REV]"), completion: Completion.snapNamesAndRevisions)
+    var snaps: [String] = []
 
     func validate() throws {
         if allStaged && !snaps.isEmpty { throw ValidationError("give either --all-staged or snap names, not both") }

@@ -34,14 +34,24 @@ enum Completion {
     static func candidates(words: [String], index: Int, prefix: String, revisions: Bool) -> [String] {
         let root = self.root(in: words, before: index)
         let snapDirectory = root.hasSuffix("/") ? root + "snap" : root + "/snap"
-        if revisions, let equals = prefix.firstIndex(of: "=") {
-            let name = String(prefix[..<equals])
-            guard SnapName(name) != nil else { return [] }
-            return entries(of: snapDirectory + "/" + name)
-                .filter { $0 != "current" && Revision($0) != nil }
-                .map { name + "=" + $0 }
-                .filter { $0.hasPrefix(prefix) }
-                .sorted()
+        if revisions {
+            // zsh and fish pass NAME=REV as one word; bash splits it at '=' (COMP_WORDBREAKS)
+            // into NAME, '=' and what follows, and completes only that.
+            var name: String?, typed = prefix, shown = ""
+            if let equals = prefix.firstIndex(of: "=") {
+                name = String(prefix[..<equals])
+                typed = String(prefix[prefix.index(after: equals)...])
+                shown = name! + "="
+            } else if index >= 2, index <= words.count, words[index - 1] == "=" {
+                name = words[index - 2]
+            }
+            if let name {
+                guard SnapName(name) != nil else { return [] }
+                return entries(of: snapDirectory + "/" + name)
+                    .filter { $0 != "current" && Revision($0) != nil && $0.hasPrefix(typed) }
+                    .sorted()
+                    .map { shown + $0 }
+            }
         }
         return entries(of: snapDirectory).filter { SnapName($0) != nil && $0.hasPrefix(prefix) }.sorted()
     }
@@ -54,8 +64,11 @@ enum Completion {
         while position < min(index, words.count) {
             let word = words[position]
             if word == "--root", position + 1 < index, position + 1 < words.count {
-                root = unquoted(words[position + 1])
-                position += 2
+                // bash splits --root=DIR into --root, '=' and DIR.
+                var value = position + 1
+                if words[value] == "=", value + 1 < index, value + 1 < words.count { value += 1 }
+                root = unquoted(words[value])
+                position = value + 1
                 continue
             }
             if word.hasPrefix("--root=") { root = unquoted(String(word.dropFirst("--root=".count))) }

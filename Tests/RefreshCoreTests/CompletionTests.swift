@@ -35,7 +35,22 @@ import Glibc
         #expect(script.code == 0)
         let scriptPath = directory + "/refreshctl.bash"
         try script.out.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        var words = line.split(separator: " ").map(String.init)
+        // Words as bash makes them: split at blanks, and at '=' (in COMP_WORDBREAKS), which
+        // becomes a word of its own.
+        var words: [String] = []
+        for blankSeparated in line.split(separator: " ") {
+            var word = ""
+            for character in blankSeparated {
+                if character == "=" {
+                    if !word.isEmpty { words.append(word) }
+                    words.append("=")
+                    word = ""
+                } else {
+                    word.append(character)
+                }
+            }
+            if !word.isEmpty { words.append(word) }
+        }
         if line.hasSuffix(" ") { words.append("") }
         let quoted = words.map { "'\($0)'" }.joined(separator: " ")
         let driver = """
@@ -76,9 +91,13 @@ import Glibc
     func bashRevisions() throws {
         let tree = try Self.makeTree()
         defer { try? FileManager.default.removeItem(atPath: tree) }
-        // bash splits words at '=' (COMP_WORDBREAKS) and shows what follows it.
-        let offered = try Self.bashCompletions("refreshctl plan --root \(tree)/host vlc=", in: tree)
-        #expect(offered.map { $0.hasPrefix("vlc=") ? String($0.dropFirst(4)) : $0 } == ["10", "12", "x1"])
+        // bash splits NAME=REV at '=' and completes what follows it.
+        #expect(try Self.bashCompletions("refreshctl plan --root \(tree)/host vlc=1", in: tree) == ["10", "12"])
+        #expect(try Self.bashCompletions("refreshctl apply --root=\(tree)/host vlc=x", in: tree) == ["x1"])
+        // zsh and fish hand over NAME= as one word.
+        let run = try runProduct("refreshctl", ["---completion", "plan", "--", "positional@0", "4", "4",
+                                                "refreshctl", "plan", "--root", "\(tree)/host", "vlc="])
+        #expect(run.out == "vlc=10\nvlc=12\nvlc=x1\n")
     }
 
     @Test("bash: --policy completes YAML files and folders, --root only folders")
@@ -120,7 +139,7 @@ import Glibc
             #expect(script.contains("_files -g") && script.contains("yaml"), "--policy completes YAML files")
             #expect(script.contains("_files -/"), "--root completes folders")
         default:
-            #expect(script.contains("__fish_complete_directories"), "--root completes folders")
+            #expect(script.contains("-l 'root'") && script.contains("(__refreshctl_complete_directories)"), "--root completes folders")
             #expect(script.contains("yaml"), "--policy completes YAML files")
         }
     }

@@ -35,9 +35,9 @@ struct AllStagedTests {
             let statusFile = try SchemaTests.temporaryJSON(status.out, name: "status-toy")
             defer { unlink(applyFile); unlink(statusFile) }
             let apply = try SchemaTests.validate("apply.schema.json", [applyFile])
-            #expect(apply.ok, apply.report)
+            #expect(apply.ok, "\(apply.report)")
             let statusResult = try SchemaTests.validate("status.schema.json", [statusFile])
-            #expect(statusResult.ok, statusResult.report)
+            #expect(statusResult.ok, "\(statusResult.report)")
         }
 
         let again = try ToyHost.refreshctl(["apply", "--all-staged", "--quiet", "--service-manager", "none", "--root", host.root])

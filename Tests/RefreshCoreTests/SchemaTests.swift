@@ -115,7 +115,7 @@ import Glibc
         let file = try Self.temporaryJSON(run.out, name: "status")
         defer { unlink(file) }
         let result = try Self.validate("status.schema.json", [file])
-        #expect(result.ok, result.report)
+        #expect(result.ok, "\(result.report)")
     }
 
     /// What refreshctl refuses, the schemas refuse: a schema that took anything would pass

@@ -17,12 +17,26 @@ import Glibc
     static let binary = ProcessInfo.processInfo.environment["REFRESHCTL_STATIC_BINARY"]
     static let canHide = getuid() == 0 && access("/usr/bin/unshare", X_OK) == 0
 
+    /// What `ldd` says of `binary`.
+    static func ldd(_ binary: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        process.arguments = [binary]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return output
+    }
+
     /// The toolchain's root (`/opt/swift` for `/opt/swift/usr/lib/swift/linux/libswiftCore.so`),
-    /// from where this test process loaded the Swift runtime.
+    /// from where the debug build finds the Swift runtime.
     static func toolchainRoot() throws -> String {
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
-        let line = try #require(maps.split(separator: "\n").first { $0.hasSuffix("/libswiftCore.so") })
-        let path = String(line[line.firstIndex(of: "/")!...])
+        let output = try ldd(try productURL("refreshctl").path)
+        let line = try #require(output.split(separator: "\n").first { $0.contains("libswiftCore.so => ") })
+        let path = String(line[line.range(of: "=> ")!.upperBound...])
         let marker = try #require(path.range(of: "/usr/lib/swift/"))
         return String(path[..<marker.lowerBound])
     }
@@ -53,15 +67,7 @@ import Glibc
 
     @Test("the static binary links no Swift library", .enabled(if: binary != nil, "set REFRESHCTL_STATIC_BINARY to the --static-swift-stdlib build"))
     func noSwiftLibraries() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-        process.arguments = [try #require(Self.binary)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let output = try Self.ldd(try #require(Self.binary))
         #expect(output.contains("libc.so.6"), "\(output)")
         #expect(!output.contains("libswift") && !output.contains("libFoundation") && !output.contains("lib_FoundationICU"), "\(output)")
         #expect(!output.contains(try Self.toolchainRoot()), "\(output)")

@@ -45,6 +45,34 @@ public struct HostReader: Sendable {
         return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
     }
 
+    /// Reads the host as ``read(mainPIDs:)`` does, with each service's main process as
+    /// `serviceManager` says (systemd's `MainPID`): every unit seen in the scan is asked once.
+    /// A unit the manager knows without a main process (stopped, its members left behind) has
+    /// none; a unit it does not know is left to inference (the member whose parent is not one).
+    public func read(serviceManager: (any ServiceManager)?) async -> Host {
+        let listing = store.list()
+        let scan = inspector.scan()
+        let root = store.layout.rootPath
+        var state = HostReader.bind(listing.snaps, scan, root: root)
+        if let serviceManager {
+            let mainPIDs = await HostReader.mainPIDs(of: state, from: serviceManager)
+            if !mainPIDs.isEmpty { state = HostReader.bind(listing.snaps, scan, root: root, mainPIDs: mainPIDs) }
+        }
+        return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
+    }
+
+    /// The main PID per unit of the services in `state`, as `manager` reports them; `0` (no
+    /// process has it) for a unit it knows without a main process.
+    static func mainPIDs(of state: SystemState, from manager: any ServiceManager) async -> [String: Int32] {
+        let units = Set(state.processes.compactMap { $0.binding?.service }).sorted()
+        var mainPIDs: [String: Int32] = [:]
+        for unit in units {
+            guard let status = await manager.status(unit) else { continue }
+            mainPIDs[unit] = status.mainPID.flatMap { $0 > 0 ? $0 : nil } ?? 0
+        }
+        return mainPIDs
+    }
+
     /// Binds inspected processes to snaps (processes that run from no snap are left out), tells
     /// each service's main process from its members, and records the engine's own process and
     /// its ancestors (``SystemState/engineProcesses``) from the scan's ``ProcessScan/selfPID``.

@@ -1,4 +1,27 @@
 extension RefreshPlan {
+    /// The plan for a live host whose daemons `serviceManager` runs (`nil`: none does): says
+    /// which it assumed, and without one, what it cannot do — a restart without a
+    /// `restart-command` becomes an error (``requiringRestartCommands()``), and a service whose
+    /// processes the plan partly keeps is named in a warning up front: nothing can move them out
+    /// of the service's unit, so if a service manager runs it after all, its kill mode may take
+    /// them along when the main process exits.
+    public func assuming(serviceManager: String?) -> RefreshPlan {
+        var plan = self
+        plan.serviceManager = serviceManager ?? "none"
+        guard serviceManager == nil else { return plan }
+        plan = plan.requiringRestartCommands()
+        var added: [String] = []
+        for snap in plan.snaps where snap.outcome == .refresh {
+            for service in snap.services where [.restart, .shutdown, .kill].contains(service.action) && !service.others.isEmpty
+                && service.killMode == .controlGroup {
+                let pids = service.others.map { String($0.pid) }.joined(separator: ", ")
+                added.append("\(snap.name): \(service.unit): the processes the policy keeps (pid \(pids)) cannot be moved out of the unit: no service manager here can do it (--service-manager none); the engine signals only the ones it stops, but a service manager running the unit with KillMode=control-group would take them along")
+            }
+        }
+        plan.warnings = (plan.warnings + added).sorted()
+        return plan
+    }
+
     /// The plan for a host where no service manager can start a daemon again (systemd is not
     /// PID 1): a snap whose plan restarts a service, or a daemon's process outside a service,
     /// without a `restart-command` cannot be refreshed there, so its outcome becomes `error`,

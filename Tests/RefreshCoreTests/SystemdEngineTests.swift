@@ -1,0 +1,350 @@
+import Foundation
+import Testing
+@testable import RefreshCore
+@testable import RefreshHost
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine end to end under a real systemd: the built `refreshctl` runs INSIDE a container
+/// whose PID 1 is systemd (`nsenter --all`, so its `/proc`, its PIDs, `systemctl` and `busctl`
+/// are all the container's, as on a host systemd runs), against a host root in the folder the
+/// container shares with the test. Revisions are plain directories (the store takes them as it
+/// takes mounted images), so no loop device is needed inside. Units are written as snapd writes
+/// them: `ExecStart`, `KillMode=process` for a plain `stop-mode`, `TimeoutStopSec` from
+/// `stop-timeout`, `ExecStop` from `stop-command`.
+@Suite(.serialized, .enabled(if: SystemdContainer.available, SystemdContainer.reason), .timeLimit(.minutes(5)),
+       .systemdContainers())
+struct SystemdEngineTests {
+    /// One snap with a daemon app in a container: the host root, the unit, and a state folder
+    /// where its scripts write what they did.
+    struct SnapHost {
+        let container: SystemdContainer
+        let snap: String
+        let app: String
+        /// The host root (`ROOT/snap/SNAP/REV`), the same path inside the container and out.
+        let root: String
+        let state: String
+        var unit: String { "snap.\(snap).\(app).service" }
+        var manager: SystemdServiceManager { SystemdServiceManager(runner: container.runner) }
+
+        func path(_ relative: String) -> String { root + "/" + relative }
+
+        func lines(_ file: String) -> [String] {
+            ((try? String(contentsOfFile: state + "/" + file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        /// The PIDs a script wrote to `file`, once it holds `count` of them.
+        func pids(_ file: String, count: Int = 1) async throws -> [Int32] {
+            for _ in 0..<500 {
+                let pids = lines(file).compactMap { Int32($0) }
+                if pids.count >= count { return pids }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw HarnessError("\(state)/\(file) holds fewer than \(count) PIDs")
+        }
+
+        /// systemd's status of the unit.
+        func status() async throws -> SystemdUnitStatus {
+            try await manager.status(SystemdUnitName(unit))
+        }
+
+        /// Runs the built refreshctl inside the container: its exit code, its stdout as JSON
+        /// (`--format json` is added), and its stderr.
+        func refreshctl(_ arguments: [String]) async throws -> (code: Int32, json: [String: Any], stderr: String) {
+            let out = state + "/refreshctl.out", err = state + "/refreshctl.err"
+            let result = await container.run(
+                ["/bin/sh", "-c", "out=$1 err=$2; shift 2; exec \"$@\" > \"$out\" 2> \"$err\"", "sh", out, err,
+                 try productURL("refreshctl").path] + arguments + ["--format", "json"],
+                timeout: .seconds(120))
+            guard case .exited(let code) = result.termination else { throw HarnessError("refreshctl \(arguments): \(result.summary)") }
+            let stdout = try Data(contentsOf: URL(fileURLWithPath: out))
+            let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+            guard let json = try? JSONSerialization.jsonObject(with: stdout) as? [String: Any] else {
+                throw HarnessError("refreshctl \(arguments) exited \(code) with no JSON: \(String(decoding: stdout, as: UTF8.self)) \(stderr)")
+            }
+            return (code, json, stderr)
+        }
+
+        /// `refreshctl apply --root ROOT --policy POLICY --service-manager systemd SNAP`.
+        func apply() async throws -> (code: Int32, json: [String: Any], stderr: String) {
+            try await refreshctl(["apply", "--root", root, "--policy", state + "/policy.yaml", "--service-manager", "systemd", "--quiet", snap])
+        }
+
+        /// `refreshctl plan` of the same.
+        func plan() async throws -> (code: Int32, json: [String: Any], stderr: String) {
+            try await refreshctl(["plan", "--root", root, "--policy", state + "/policy.yaml", "--service-manager", "systemd", snap])
+        }
+
+        /// The executable of the container's process `pid`, read inside.
+        func exe(_ pid: Int32) async throws -> String {
+            try await container.shell("readlink /proc/\(pid)/exe").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Waits (at most 10 s) until the container's process `pid` is gone.
+        func waitUntilGone(_ pid: Int32) async throws -> Bool {
+            for _ in 0..<500 {
+                if !container.isAlive(pid) { return true }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+
+        /// Stops the unit and kills what the test left running.
+        func cleanUp(_ pids: [Int32] = []) async {
+            _ = await manager.stop(try! SystemdUnitName(unit), timeout: .seconds(30))
+            for pid in pids { _ = await container.run(["/bin/kill", "-KILL", String(pid)]) }
+        }
+    }
+
+    /// Installs snap `snap` (revisions 1 and 2, current 1) under a root in the shared folder:
+    /// `bin/start` (the daemon's command: writes its revision to `starts`, runs `body`, which
+    /// ends by exec'ing `$D/usr/sbin/daemon`, a copy of sleep), `bin/stop` (the stop-command:
+    /// writes its revision and systemd's `$MAINPID` to `stop.log`), and copies of sleep as
+    /// `usr/bin/qemu-system-x86_64` and `usr/bin/worker`; the unit as snapd writes it; the
+    /// policy. Starts the unit.
+    func install(_ layout: SystemdContainer.Layout = .unified, snap: String, app: String = "daemon", body: String, snapYAML: String = "", stopCommand: Bool = false,
+                 stopMode: String? = nil, stopTimeout: Int = 30, policy: String) async throws -> SnapHost {
+        let container = try SystemdContainer.booted(layout)
+        let base = container.shared + "/" + snap
+        let root = base + "/root", state = base + "/state"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: state, withIntermediateDirectories: true)
+        for revision in ["1", "2"] {
+            let directory = "\(root)/snap/\(snap)/\(revision)"
+            for sub in ["meta", "bin", "usr/bin", "usr/sbin"] {
+                try fm.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+            }
+            var yaml = "name: \(snap)\nversion: '\(revision).0'\napps:\n  \(app):\n    command: bin/start\n    daemon: simple\n"
+            yaml += "    stop-timeout: \(stopTimeout)s\n"
+            if stopCommand { yaml += "    stop-command: bin/stop\n" }
+            if let stopMode { yaml += "    stop-mode: \(stopMode)\n" }
+            try (yaml + snapYAML).write(toFile: directory + "/meta/snap.yaml", atomically: false, encoding: .utf8)
+            let prologue = """
+                #!/bin/sh
+                D=$(dirname "$(dirname "$(readlink -f "$0")")")
+                REV=$(basename "$D")
+                STATE=\(state)
+
+                """
+            try write(directory + "/bin/start", prologue + "echo \"$REV\" >> \"$STATE/starts\"\n" + body + "\n", mode: 0o755)
+            try write(directory + "/bin/stop", prologue + "echo \"$REV $MAINPID\" >> \"$STATE/stop.log\"\n", mode: 0o755)
+            for program in ["usr/sbin/daemon", "usr/bin/qemu-system-x86_64", "usr/bin/worker"] {
+                try fm.copyItem(atPath: "/bin/sleep", toPath: directory + "/" + program)
+            }
+        }
+        try fm.createSymbolicLink(atPath: "\(root)/snap/\(snap)/current", withDestinationPath: "1")
+        for directory in ["var/snap/\(snap)/1", "var/snap/\(snap)/common"] {
+            try fm.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        try fm.createSymbolicLink(atPath: "\(root)/var/snap/\(snap)/current", withDestinationPath: "1")
+        try write(state + "/policy.yaml", policy, mode: 0o644)
+
+        // As snapd's wrappers/internal/service_unit_gen.go writes it (ExecStart runs the command
+        // of the current revision here, where snapd runs `snap run`).
+        var service = [
+            "EnvironmentFile=-/etc/environment",
+            "ExecStart=\(root)/snap/\(snap)/current/bin/start",
+            "SyslogIdentifier=\(snap).\(app)",
+            "Restart=on-failure",
+            "WorkingDirectory=\(root)/var/snap/\(snap)/1",
+        ]
+        if stopCommand { service.append("ExecStop=\(root)/snap/\(snap)/current/bin/stop") }
+        service += ["TimeoutStopSec=\(stopTimeout)", "Type=simple"]
+        if let stopMode, !stopMode.hasSuffix("-all") { service.append("KillMode=process") }
+        if let stopMode { service.append("KillSignal=\(stopMode.replacingOccurrences(of: "-all", with: "").uppercased())") }
+        let host = SnapHost(container: container, snap: snap, app: app, root: root, state: state)
+        try await container.installUnit(host.unit, """
+            [Unit]
+            # Auto-generated, DO NOT EDIT
+            Description=Service for snap application \(snap).\(app)
+            X-Snappy=yes
+
+            [Service]
+            \(service.joined(separator: "\n"))
+
+            [Install]
+            WantedBy=multi-user.target
+
+            """, directory: "/etc/systemd/system")
+        let started = await host.manager.start(try SystemdUnitName(host.unit), timeout: .seconds(30))
+        guard started.succeeded else { throw HarnessError("starting \(host.unit): \(started)") }
+        return host
+    }
+
+    private func write(_ path: String, _ text: String, mode: mode_t) throws {
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, mode)
+    }
+
+    static func restartPolicy(_ snap: String, _ extra: String = "") -> String {
+        "version: 1\nrules:\n  - snap: \(snap)\n    on-refresh: restart\n\(extra)"
+    }
+
+    static func services(_ json: [String: Any]) -> [[String: Any]] { json["services"] as? [[String: Any]] ?? [] }
+    static func processes(_ json: [String: Any]) -> [[String: Any]] { json["processes"] as? [[String: Any]] ?? [] }
+
+    // MARK: (a) a restart through systemd
+
+    @Test func aDaemonIsRestartedFromTheNewRevisionThroughSystemd() async throws {
+        let host = try await install(snap: "sd-restart", body: "exec \"$D/usr/sbin/daemon\" 100000", policy: Self.restartPolicy("sd-restart"))
+        let before = try await host.status()
+        let oldMain = try #require(before.mainPID)
+
+        // The plan: systemd's MainPID is the main process, and it says it assumed systemd.
+        let plan = try await host.plan()
+        #expect(plan.code == 0, "\(plan)")
+        #expect(plan.json["service-manager"] as? String == "systemd")
+        let planned = try #require((plan.json["snaps"] as? [[String: Any]])?.first?["services"] as? [[String: Any]])
+        #expect(planned.first?["main"] as? Int == Int(oldMain))
+
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        #expect(applied.json["service-manager"] as? String == "systemd")
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["unit"] as? String == host.unit && service["outcome"] as? String == "restarted")
+        #expect((service["detail"] as? String)?.contains("stopped through systemd") == true, "\(service)")
+        #expect((service["detail"] as? String)?.contains("started again through systemd") == true, "\(service)")
+
+        let after = try await host.status()
+        #expect(after.activeState == .active)
+        let newMain = try #require(after.mainPID)
+        #expect(newMain != oldMain)
+        #expect(after.invocationID != before.invocationID, "systemd started a new invocation of the unit")
+        #expect(try await host.waitUntilGone(oldMain))
+        #expect(host.lines("starts") == ["1", "2"])
+        #expect(try await host.exe(newMain) == host.path("snap/sd-restart/2/usr/sbin/daemon"))
+        await host.cleanUp()
+    }
+
+    // MARK: (b) a shutdown runs the unit's ExecStop once
+
+    @Test func aShutdownStopsTheUnitAndItsExecStopRunsOnce() async throws {
+        let host = try await install(snap: "sd-stop", body: "exec \"$D/usr/sbin/daemon\" 100000", stopCommand: true,
+                                     policy: "version: 1\nrules:\n  - snap: sd-stop\n    on-refresh: shutdown\n")
+        let oldMain = try #require(try await host.status().mainPID)
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["outcome"] as? String == "exited", "\(service)")
+        #expect((service["detail"] as? String)?.contains("stopped through systemd") == true, "\(service)")
+        let after = try await host.status()
+        #expect(after.activeState == .inactive && after.mainPID == nil)
+        #expect(try await host.waitUntilGone(oldMain))
+        // systemd ran ExecStop once, for the main process it knew; the engine ran no
+        // stop-command of its own beside it.
+        let stops = host.lines("stop.log")
+        #expect(stops.count == 1 && stops.first?.hasSuffix(" \(oldMain)") == true, "\(stops)")
+        #expect(host.lines("starts") == ["1"], "a shutdown does not start it again")
+        await host.cleanUp()
+    }
+
+    // MARK: (c) KillMode=process keeps the members
+
+    @Test func withKillModeProcessTheMembersStayInTheUnit() async throws {
+        let host = try await install(
+            snap: "sd-process", body: "\"$D/usr/bin/worker\" 100000 &\necho $! >> \"$STATE/workers\"\nexec \"$D/usr/sbin/daemon\" 100000",
+            stopMode: "sigterm", policy: Self.restartPolicy("sd-process"))
+        let status = try await host.status()
+        #expect(status.killMode == .process)
+        let oldMain = try #require(status.mainPID)
+        let worker = try #require(try await host.pids("workers").first)
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        #expect(Self.services(applied.json).first?["outcome"] as? String == "restarted", "\(applied.json)")
+        #expect(try await host.waitUntilGone(oldMain))
+        #expect(host.container.isAlive(worker), "KillMode=process: systemd signalled the main process only")
+        #expect(try host.container.hostCgroup(of: worker).hasSuffix("/system.slice/\(host.unit)"), "nothing was moved out")
+        let scopes = try await host.container.shell("systemctl list-units --all --plain --no-legend 'refreshctl-survivors-*'")
+        #expect(scopes.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(scopes)")
+        let newMain = try #require(try await host.status().mainPID)
+        #expect(try await host.exe(newMain) == host.path("snap/sd-process/2/usr/sbin/daemon"))
+        await host.cleanUp(try await host.pids("workers", count: 2))
+    }
+
+    // MARK: (d, e) the headline case: libvirtd restarted, its qemu guests kept
+
+    @Test(arguments: SystemdContainer.Layout.allCases)
+    func theHeadlineCaseUnderSystemd(layout: SystemdContainer.Layout) async throws {
+        // No stop-mode: KillMode=control-group, which takes the whole cgroup with the unit.
+        let snapName = "sd-virt-\(layout)"
+        let host = try await install(layout, snap: snapName, app: "libvirtd", body: """
+            if [ ! -e "$STATE/guests" ]; then
+              for i in 1 2; do "$D/usr/bin/qemu-system-x86_64" 100000 & echo $! >> "$STATE/guests"; done
+            fi
+            "$D/usr/bin/worker" 100000 &
+            echo $! >> "$STATE/workers"
+            exec "$D/usr/sbin/daemon" 100000
+            """, policy: """
+            version: 1
+            rules:
+              - snap: \(snapName)
+                exe: "usr/bin/qemu-system-*"
+                on-refresh: leave-running
+              - snap: \(snapName)
+                app: libvirtd
+                on-refresh: restart
+
+            """)
+        let status = try await host.status()
+        #expect(status.killMode == .controlGroup)
+        let oldMain = try #require(status.mainPID)
+        let guests = try await host.pids("guests", count: 2)
+        let worker = try #require(try await host.pids("workers").first)
+        for guest in guests { #expect(try host.container.hostCgroup(of: guest).hasSuffix("/system.slice/\(host.unit)")) }
+
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["unit"] as? String == host.unit && service["outcome"] as? String == "restarted", "\(service)")
+        let outcomes = Dictionary(uniqueKeysWithValues: Self.processes(applied.json).compactMap { process in
+            (process["pid"] as? Int).map { (Int32($0), process["outcome"] as? String ?? "") }
+        })
+        for guest in guests { #expect(outcomes[guest] == "left-running", "\(applied.json)") }
+        #expect(outcomes[oldMain] == "restarted" && outcomes[worker] == "restarted", "\(applied.json)")
+
+        // The guests keep their PIDs, run from revision 1, and are out of the unit, in the scope.
+        for guest in guests {
+            #expect(host.container.isAlive(guest))
+            #expect(try await host.exe(guest) == host.path("snap/\(snapName)/1/usr/bin/qemu-system-x86_64"))
+            #expect(try host.container.hostCgroup(of: guest).contains("/refreshctl-survivors-snap-\(snapName)-libvirtd-service-"))
+        }
+        // The rest of the old cgroup went with the unit; libvirtd runs from revision 2.
+        #expect(try await host.waitUntilGone(oldMain))
+        #expect(try await host.waitUntilGone(worker), "KillMode=control-group took the member no rule keeps")
+        let after = try await host.status()
+        #expect(after.activeState == .active)
+        let newMain = try #require(after.mainPID)
+        #expect(try await host.exe(newMain) == host.path("snap/\(snapName)/2/usr/sbin/daemon"))
+        #expect(host.lines("starts") == ["1", "2"])
+        // Revision 1 stays while the guests run from it.
+        let snap = try #require((applied.json["snaps"] as? [[String: Any]])?.first)
+        let kept = (snap["kept"] as? [[String: Any]])?.compactMap { $0["revision"] as? String } ?? []
+        #expect(kept.contains("1"), "\(snap)")
+        #expect(FileManager.default.fileExists(atPath: host.path("snap/\(snapName)/1/usr/bin/qemu-system-x86_64")))
+        await host.cleanUp(guests + (try await host.pids("workers", count: 2)))
+    }
+
+    // MARK: (f) a unit that does not stop within the policy's timeout
+
+    @Test func aUnitThatDoesNotStopInTimeIsKilledPerThen() async throws {
+        // It ignores SIGTERM; systemd would wait TimeoutStopSec=90 before its own SIGKILL.
+        let host = try await install(snap: "sd-hang", body: "trap '' TERM\nexec \"$D/usr/sbin/daemon\" 100000", stopTimeout: 90,
+                                     policy: "version: 1\nrules:\n  - snap: sd-hang\n    on-refresh: shutdown\n    timeout: 2s\n    then: kill\n")
+        let oldMain = try #require(try await host.status().mainPID)
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["outcome"] as? String == "killed", "\(service)")
+        #expect((service["detail"] as? String)?.contains("stopped through systemd, still running after 2s, killed") == true, "\(service)")
+        #expect(try await host.waitUntilGone(oldMain))
+        var after = try await host.status()
+        for _ in 0..<250 where after.activeState != .inactive && after.activeState != .failed {
+            try await Task.sleep(for: .milliseconds(20))
+            after = try await host.status()
+        }
+        #expect(after.activeState == .inactive || after.activeState == .failed, "\(after)")
+        await host.cleanUp()
+    }
+}

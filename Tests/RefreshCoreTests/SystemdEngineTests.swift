@@ -98,20 +98,21 @@ struct SystemdEngineTests {
         }
     }
 
-    /// Installs snap `snap` (revisions 1 and 2, current 1) under a root in the shared folder:
+    /// Installs snap `snap` (`revisions`, current 1) under a root in the shared folder:
     /// `bin/start` (the daemon's command: writes its revision to `starts`, runs `body`, which
     /// ends by exec'ing `$D/usr/sbin/daemon`, a copy of sleep), `bin/stop` (the stop-command:
     /// writes its revision and systemd's `$MAINPID` to `stop.log`), and copies of sleep as
     /// `usr/bin/qemu-system-x86_64` and `usr/bin/worker`; the unit as snapd writes it; the
     /// policy. Starts the unit.
-    func install(_ layout: SystemdContainer.Layout = .unified, snap: String, app: String = "daemon", body: String, snapYAML: String = "", stopCommand: Bool = false,
+    func install(_ layout: SystemdContainer.Layout = .unified, snap: String, app: String = "daemon", revisions: [String] = ["1", "2"],
+                 body: String, snapYAML: String = "", stopCommand: Bool = false,
                  stopMode: String? = nil, stopTimeout: Int = 30, policy: String) async throws -> SnapHost {
         let container = try SystemdContainer.booted(layout)
         let base = container.shared + "/" + snap
         let root = base + "/root", state = base + "/state"
         let fm = FileManager.default
         try fm.createDirectory(atPath: state, withIntermediateDirectories: true)
-        for revision in ["1", "2"] {
+        for revision in revisions {
             let directory = "\(root)/snap/\(snap)/\(revision)"
             for sub in ["meta", "bin", "usr/bin", "usr/sbin"] {
                 try fm.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
@@ -184,6 +185,14 @@ struct SystemdEngineTests {
 
     static func services(_ json: [String: Any]) -> [[String: Any]] { json["services"] as? [[String: Any]] ?? [] }
     static func processes(_ json: [String: Any]) -> [[String: Any]] { json["processes"] as? [[String: Any]] ?? [] }
+    /// gc's result per revision (`removed`, `kept`).
+    static func gcResults(_ json: [String: Any]) -> [String: String] {
+        var results: [String: String] = [:]
+        for entry in json["revisions"] as? [[String: Any]] ?? [] {
+            if let revision = entry["revision"] as? String { results[revision] = entry["result"] as? String }
+        }
+        return results
+    }
 
     // MARK: (a) a restart through systemd
 
@@ -269,7 +278,9 @@ struct SystemdEngineTests {
     func theHeadlineCaseUnderSystemd(layout: SystemdContainer.Layout) async throws {
         // No stop-mode: KillMode=control-group, which takes the whole cgroup with the unit.
         let snapName = "sd-virt-\(layout)"
-        let host = try await install(layout, snap: snapName, app: "libvirtd", body: """
+        // Revisions 1 (current, the guests' own), 2 and 3: the refresh goes to 3, and retain 2
+        // keeps 3 and 2, so revision 1 stays only for as long as the guests use it.
+        let host = try await install(layout, snap: snapName, app: "libvirtd", revisions: ["1", "2", "3"], body: """
             if [ ! -e "$STATE/guests" ]; then
               for i in 1 2; do "$D/usr/bin/qemu-system-x86_64" 100000 & echo $! >> "$STATE/guests"; done
             fi
@@ -316,14 +327,25 @@ struct SystemdEngineTests {
         let after = try await host.status()
         #expect(after.activeState == .active)
         let newMain = try #require(after.mainPID)
-        #expect(try await host.exe(newMain) == host.path("snap/\(snapName)/2/usr/sbin/daemon"))
-        #expect(host.lines("starts") == ["1", "2"])
+        #expect(try await host.exe(newMain) == host.path("snap/\(snapName)/3/usr/sbin/daemon"))
+        #expect(host.lines("starts") == ["1", "3"])
         // Revision 1 stays while the guests run from it.
         let snap = try #require((applied.json["snaps"] as? [[String: Any]])?.first)
         let kept = (snap["kept"] as? [[String: Any]])?.compactMap { $0["revision"] as? String } ?? []
         #expect(kept.contains("1"), "\(snap)")
         #expect(FileManager.default.fileExists(atPath: host.path("snap/\(snapName)/1/usr/bin/qemu-system-x86_64")))
-        await host.cleanUp(guests + (try await host.pids("workers", count: 2)))
+        let early = try await host.refreshctl(["gc", "--root", host.root])
+        #expect(early.code == 0 && Self.gcResults(early.json)["1"] != "removed", "\(early)")
+        #expect(FileManager.default.fileExists(atPath: host.path("snap/\(snapName)/1/usr/bin/qemu-system-x86_64")), "gc leaves what the guests use")
+
+        // Once the last guest has exited (the scope goes with it), gc collects revision 1.
+        for guest in guests { _ = await host.container.run(["/bin/kill", "-KILL", String(guest)]) }
+        for guest in guests { #expect(try await host.waitUntilGone(guest)) }
+        let collected = try await host.refreshctl(["gc", "--root", host.root])
+        #expect(collected.code == 0 && Self.gcResults(collected.json)["1"] == "removed", "\(collected)")
+        #expect(!FileManager.default.fileExists(atPath: host.path("snap/\(snapName)/1")))
+        #expect(try await host.status().mainPID == newMain, "collecting revision 1 left the daemon alone")
+        await host.cleanUp(try await host.pids("workers", count: 2))
     }
 
     // MARK: (f) a unit that does not stop within the policy's timeout

@@ -42,6 +42,7 @@ public struct ApplyReport: Sendable, Hashable {
     public var services: [ServiceResult]
     public var warnings: [String]
     /// The service manager the engine acted through (`systemd`), or `none`; `nil` when not said.
+    /// The text says it when it stopped or restarted services; the JSON always.
     public var serviceManager: String?
 
     package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], services: [ServiceResult] = [], warnings: [String]) {
@@ -93,7 +94,8 @@ public struct ApplyReport: Sendable, Hashable {
             lines.append("warnings:")
             lines.append(contentsOf: warnings.map { "  - \($0)" })
         }
-        if let serviceManager { lines.append("service manager: \(RefreshPlan.serviceManagerPhrase(serviceManager))") }
+        // Said where it mattered: when services were stopped or restarted (JSON always says it).
+        if let serviceManager, !services.isEmpty { lines.append("service manager: \(RefreshPlan.serviceManagerPhrase(serviceManager))") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -245,6 +245,12 @@ struct SystemdEngineTests {
         // stop-command of its own beside it.
         let stops = host.lines("stop.log")
         #expect(stops.count == 1 && stops.first?.hasSuffix(" \(oldMain)") == true, "\(stops)")
+        // snapd stops services before it switches `current`; the engine switches first, so the
+        // unit's ExecStop (snapd's `snap run --command=stop`, here `current/bin/stop`) runs the
+        // new revision's stop-command against the old daemon.
+        withKnownIssue("the unit's ExecStop runs from the new revision: current is switched before the stop") {
+            #expect(stops.first?.hasPrefix("1 ") == true, "\(stops)")
+        }
         #expect(host.lines("starts") == ["1"], "a shutdown does not start it again")
         await host.cleanUp()
     }
@@ -304,6 +310,18 @@ struct SystemdEngineTests {
         let guests = try await host.pids("guests", count: 2)
         let worker = try #require(try await host.pids("workers").first)
         for guest in guests { #expect(try host.container.hostCgroup(of: guest).hasSuffix("/system.slice/\(host.unit)")) }
+
+        // Told there is no service manager, the plan says up front what it cannot do here: a
+        // restart without a restart-command is refused, and with one, the guests cannot be
+        // moved out of the unit.
+        let refused = try await host.refreshctl(["plan", "--root", host.root, "--policy", host.state + "/policy.yaml", "--service-manager", "none", snapName])
+        #expect(refused.code == 1 && refused.json["service-manager"] as? String == "none", "\(refused)")
+        let policy = try String(contentsOfFile: host.state + "/policy.yaml", encoding: .utf8)
+        try write(host.state + "/policy-none.yaml", policy + "    restart-command: [\"\(host.root)/snap/\(snapName)/current/bin/start\"]\n", mode: 0o644)
+        let unmanaged = try await host.refreshctl(["plan", "--root", host.root, "--policy", host.state + "/policy-none.yaml", "--service-manager", "none", snapName])
+        #expect(unmanaged.code == 0 && unmanaged.json["service-manager"] as? String == "none", "\(unmanaged)")
+        let unmanagedWarnings = unmanaged.json["warnings"] as? [String] ?? []
+        #expect(unmanagedWarnings.contains { $0.hasPrefix("\(snapName): \(host.unit): the processes the policy keeps (pid ") && $0.contains("cannot be moved out of the unit") }, "\(unmanagedWarnings)")
 
         let applied = try await host.apply()
         #expect(applied.code == 0, "\(applied)")
@@ -367,6 +385,32 @@ struct SystemdEngineTests {
             after = try await host.status()
         }
         #expect(after.activeState == .inactive || after.activeState == .failed, "\(after)")
+        await host.cleanUp()
+    }
+
+    /// `then: leave-running` cannot take a stop through systemd back: the plan warns, the report
+    /// says systemd's stop goes on, and systemd kills the unit after its own TimeoutStopSec.
+    @Test func thenLeaveRunningCannotUndoAStopThroughSystemd() async throws {
+        let host = try await install(snap: "sd-leave", body: "trap '' TERM\nexec \"$D/usr/sbin/daemon\" 100000", stopTimeout: 3,
+                                     policy: "version: 1\nrules:\n  - snap: sd-leave\n    on-refresh: shutdown\n    timeout: 1s\n    then: leave-running\n")
+        let oldMain = try #require(try await host.status().mainPID)
+        let plan = try await host.plan()
+        let warnings = plan.json["warnings"] as? [String] ?? []
+        #expect(warnings.contains("sd-leave: \(host.unit): 'then: leave-running' cannot keep it running under systemd: once it is stopped through systemd, systemd kills what is left of it after the unit's own stop timeout (TimeoutStopSec, which snapd sets from stop-timeout; else 90s)"), "\(warnings)")
+        let applied = try await host.apply()
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["outcome"] as? String == "still-running", "\(service)")
+        #expect((service["detail"] as? String)?.contains("still running after 1s, left running") == true, "\(service)")
+        #expect((service["detail"] as? String)?.contains("systemd's stop goes on: it kills what is left after the unit's own stop timeout") == true, "\(service)")
+        // What systemd then does: SIGKILL after TimeoutStopSec=3, the unit stays stopped.
+        #expect(try await host.waitUntilGone(oldMain))
+        var after = try await host.status()
+        for _ in 0..<250 where after.activeState != .inactive && after.activeState != .failed {
+            try await Task.sleep(for: .milliseconds(20))
+            after = try await host.status()
+        }
+        #expect(after.activeState == .inactive || after.activeState == .failed, "\(after)")
+        #expect(after.mainPID == nil)
         await host.cleanUp()
     }
 }

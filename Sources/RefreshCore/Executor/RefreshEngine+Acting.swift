@@ -456,6 +456,10 @@ extension RefreshEngine {
             detail = "\(how); \(why)"
         }
         if !item.machine.notes.isEmpty { detail += "; " + item.machine.notes.joined(separator: "; ") }
+        if result == .leftRunning || result == .aborted, item.machine.plan.stop == .serviceManager {
+            let manager = adapters.serviceManager?.name ?? "the service manager"
+            detail += "; \(manager)'s stop goes on: it kills what is left after the unit's own stop timeout"
+        }
         if case .aborted = result {
             let reason = "\(item.label) did not exit within \(timeout) and its policy says then: abort"
             for snap in item.snaps { outcome.aborting[snap] = outcome.aborting[snap] ?? reason }

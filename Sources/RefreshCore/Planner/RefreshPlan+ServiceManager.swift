@@ -8,9 +8,19 @@ extension RefreshPlan {
     public func assuming(serviceManager: String?) -> RefreshPlan {
         var plan = self
         plan.serviceManager = serviceManager ?? "none"
-        guard serviceManager == nil else { return plan }
-        plan = plan.requiringRestartCommands()
         var added: [String] = []
+        if let serviceManager {
+            // A stop through the manager cannot be taken back: its own stop timeout ends it.
+            for snap in plan.snaps where snap.outcome == .refresh {
+                for service in snap.services where [.restart, .shutdown].contains(service.action) {
+                    guard let then = service.then, then == .leaveRunning || then == .abort else { continue }
+                    added.append("\(snap.name): \(service.unit): 'then: \(then)' cannot keep it running under \(serviceManager): once it is stopped through \(serviceManager), \(serviceManager) kills what is left of it after the unit's own stop timeout (TimeoutStopSec, which snapd sets from stop-timeout; else 90s)\(then == .abort ? ", and the unit stays stopped" : "")")
+                }
+            }
+            plan.warnings = (plan.warnings + added).sorted()
+            return plan
+        }
+        plan = plan.requiringRestartCommands()
         for snap in plan.snaps where snap.outcome == .refresh {
             for service in snap.services where [.restart, .shutdown, .kill].contains(service.action) && !service.others.isEmpty
                 && service.killMode == .controlGroup {

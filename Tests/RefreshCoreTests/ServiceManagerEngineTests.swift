@@ -271,4 +271,22 @@ final class FakeServiceManager: ServiceManager {
         #expect(report.services.first?.detail.contains("still running after 3s, killed") == true, "\(report.text())")
         #expect(host.world.isRunning(7001), "the guest was moved out before the kill")
     }
+
+    @Test func membersTheUnitsKillModeSparesGetThePolicysSignalOnceTheUnitStopped() async throws {
+        // The unit has KillMode=process (snapd wrote it for stop-mode: sigterm); the policy says
+        // sigint-all: the helper and the guest go with the service, by SIGINT, not by SIGKILL.
+        let host = try host()
+        let manager = systemd(host, killMode: "process")
+        let policy = try Self.policy("version: 1\nrules:\n  - snap: libvirt\n    on-refresh: restart\n    stop-mode: sigint-all\n")
+        let report = try await RefreshEngine(adapters: host.adapters(serviceManager: manager))
+            .apply(try RefreshRequest(parsing: ["libvirt"]), policy: policy, wait: false)
+        #expect(report.exitCode == 0, "\(report.text())")
+        #expect(manager.calls.filter { !$0.hasPrefix("status") } == ["stop snap.libvirt.libvirtd.service", "start snap.libvirt.libvirtd.service"])
+        let world = host.world
+        #expect(world.processes[6001]?.signals == [], "the main process is the unit's to stop")
+        #expect(world.processes[6002]?.signals == [.sigint] && world.processes[7001]?.signals == [.sigint])
+        #expect(!world.isRunning(6002) && !world.isRunning(7001))
+        #expect(report.services.first?.outcome == .restarted)
+        #expect(report.services.first?.detail.contains("the unit's stop left pid 6002, 7001; sent SIGINT") == true, "\(report.text())")
+    }
 }

@@ -278,6 +278,24 @@ struct SystemdEngineTests {
         await host.cleanUp(try await host.pids("workers", count: 2))
     }
 
+    @Test func membersTheUnitSparesGoAsThePolicysStopModeSays() async throws {
+        // snap.yaml stop-mode: sigterm, so the unit has KillMode=process; the policy says
+        // sigterm-all: the worker goes with the service (SIGTERM once the unit has stopped).
+        let host = try await install(
+            snap: "sd-spared", body: "\"$D/usr/bin/worker\" 100000 &\necho $! >> \"$STATE/workers\"\nexec \"$D/usr/sbin/daemon\" 100000",
+            stopMode: "sigterm", policy: Self.restartPolicy("sd-spared", "    stop-mode: sigterm-all\n"))
+        #expect(try await host.status().killMode == .process)
+        let worker = try #require(try await host.pids("workers").first)
+        let applied = try await host.apply()
+        #expect(applied.code == 0, "\(applied)")
+        let service = try #require(Self.services(applied.json).first)
+        #expect(service["outcome"] as? String == "restarted", "\(service)")
+        #expect((service["detail"] as? String)?.contains("the unit's stop left pid \(worker); sent SIGTERM") == true, "\(service)")
+        #expect((service["detail"] as? String)?.contains("killed") == false, "\(service)")
+        #expect(try await host.waitUntilGone(worker))
+        await host.cleanUp(try await host.pids("workers", count: 2))
+    }
+
     // MARK: (d, e) the headline case: libvirtd restarted, its qemu guests kept
 
     @Test(arguments: SystemdContainer.Layout.allCases)

@@ -49,6 +49,7 @@ public struct HostReader: Sendable {
     /// `serviceManager` says (systemd's `MainPID`): every unit seen in the scan is asked once.
     /// A unit the manager knows without a main process (stopped, its members left behind) has
     /// none; a unit it does not know is left to inference (the member whose parent is not one).
+    /// - Parameter serviceManager: the host's service manager; `nil` reads as ``read(mainPIDs:)``.
     public func read(serviceManager: (any ServiceManager)?) async -> Host {
         let listing = store.list()
         let scan = inspector.scan()

@@ -82,6 +82,10 @@ public struct RefreshEngine: Sendable {
     /// cannot do (a restart without a service manager or a restart-command) as errors.
     /// Each service's main process is the service manager's (systemd's `MainPID`) where one
     /// runs; the plan says which service manager it assumed.
+    /// - Parameters:
+    ///   - request: which snaps to refresh, and to which revision.
+    ///   - policy: the policy to plan with.
+    /// - Returns: the plan, and the host as read for it.
     public func plan(_ request: RefreshRequest, policy: Policy) async -> (plan: RefreshPlan, host: Host) {
         let host = await adapters.readHostAndServices()
         let plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())

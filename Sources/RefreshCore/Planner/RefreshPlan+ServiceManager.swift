@@ -4,7 +4,10 @@ extension RefreshPlan {
     /// `restart-command` becomes an error (``requiringRestartCommands()``), and a service whose
     /// processes the plan partly keeps is named in a warning up front: nothing can move them out
     /// of the service's unit, so if a service manager runs it after all, its kill mode may take
-    /// them along when the main process exits.
+    /// them along when the main process exits. With one, a service whose `then` is
+    /// `leave-running` or `abort` is named in a warning: a stop through the manager cannot be
+    /// taken back.
+    /// - Parameter serviceManager: the manager's name (``ServiceManager/name``), `nil` for none.
     public func assuming(serviceManager: String?) -> RefreshPlan {
         var plan = self
         plan.serviceManager = serviceManager ?? "none"

@@ -227,6 +227,35 @@ struct SystemdEngineTests {
         await host.cleanUp()
     }
 
+    /// A crash after the unit was stopped and before it was started again (debug builds stop
+    /// there on `REFRESHCTL_TESTING_CRASH_AT`): `recover` starts it through systemd, from the
+    /// new revision.
+    @Test func recoverStartsAUnitWhoseRestartACrashInterrupted() async throws {
+        let host = try await install(snap: "sd-crash", body: "exec \"$D/usr/sbin/daemon\" 100000", policy: Self.restartPolicy("sd-crash"))
+        let oldMain = try #require(try await host.status().mainPID)
+        let crashed = await host.container.run(
+            ["/usr/bin/env", "REFRESHCTL_TESTING_CRASH_AT=work:restarting", try productURL("refreshctl").path, "apply", "--root", host.root,
+             "--policy", host.state + "/policy.yaml", "--service-manager", "systemd", "--quiet", host.snap], timeout: .seconds(120))
+        #expect(crashed.termination != .exited(0), "\(crashed)")
+        #expect(FileManager.default.fileExists(atPath: host.path("var/lib/refreshctl/journal.json")))
+        #expect(try await host.waitUntilGone(oldMain))
+        #expect(try await host.status().activeState == .inactive, "stopped, not yet started again")
+
+        let recovered = try await host.refreshctl(["recover", "--root", host.root, "--policy", host.state + "/policy.yaml", "--service-manager", "systemd"])
+        #expect(recovered.code == 0, "\(recovered)")
+        #expect(recovered.json["service-manager"] as? String == "systemd")
+        let service = try #require(Self.services(recovered.json).first)
+        #expect(service["outcome"] as? String == "restarted", "\(service)")
+        #expect((service["detail"] as? String)?.hasPrefix("the interrupted restart was finished: systemd reports") == true, "\(service)")
+        let after = try await host.status()
+        #expect(after.activeState == .active)
+        let newMain = try #require(after.mainPID)
+        #expect(try await host.exe(newMain) == host.path("snap/sd-crash/2/usr/sbin/daemon"))
+        #expect(host.lines("starts") == ["1", "2"])
+        #expect(!FileManager.default.fileExists(atPath: host.path("var/lib/refreshctl/journal.json")))
+        await host.cleanUp()
+    }
+
     // MARK: (b) a shutdown runs the unit's ExecStop once
 
     @Test func aShutdownStopsTheUnitAndItsExecStopRunsOnce() async throws {

@@ -207,6 +207,12 @@ struct SystemdEngineTests {
         #expect(plan.json["service-manager"] as? String == "systemd")
         let planned = try #require((plan.json["snaps"] as? [[String: Any]])?.first?["services"] as? [[String: Any]])
         #expect(planned.first?["main"] as? Int == Int(oldMain))
+        // `ps` sees it so too (systemd is PID 1 there).
+        let ps = try await host.refreshctl(["ps", "--root", host.root])
+        let roles = Dictionary(uniqueKeysWithValues: Self.processes(ps.json).compactMap { row in
+            (row["pid"] as? Int).map { (Int32($0), row["role"] as? String ?? "") }
+        })
+        #expect(roles == [oldMain: "main"], "\(ps)")
 
         let applied = try await host.apply()
         #expect(applied.code == 0, "\(applied)")

@@ -57,6 +57,7 @@ struct Plan: AsyncParsableCommand {
             if let now { fixedNow = try Plan.timestamp(now) }
             let state: SystemState
             var adapters: HostAdapters?
+            var knownUnits: Set<String> = []
             var request = try snaps.isEmpty ? nil : RefreshRequest(parsing: snaps)
             var planTime = fixedNow
             if let scenarioPath = scenario {
@@ -74,13 +75,14 @@ struct Plan: AsyncParsableCommand {
                 }
                 adapters = .linux(root: try HostRoot.withSnaps(root ?? "/"), serviceManager: serviceManager)
                 let host = await adapters!.readHostAndServices()
+                knownUnits = Set(host.services.keys)
                 for notice in host.notices { Output.error(notice) }
                 state = host.state
             }
             var plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
             // On a live host, the plan says which service manager it assumed, and what cannot be
             // carried out without one (a restart nobody can start again) up front.
-            if let adapters { plan = plan.assuming(serviceManager: adapters.serviceManager?.name) }
+            if let adapters { plan = plan.assuming(serviceManager: adapters.serviceManager?.name, knownUnits: knownUnits) }
             print(format == .json ? plan.json() : plan.text(), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {

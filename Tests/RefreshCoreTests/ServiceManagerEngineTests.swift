@@ -289,4 +289,23 @@ final class FakeServiceManager: ServiceManager {
         #expect(report.services.first?.outcome == .restarted)
         #expect(report.services.first?.detail.contains("the unit's stop left pid 6002, 7001; sent SIGINT") == true, "\(report.text())")
     }
+
+    @Test func aRestartOfAUnitTheManagerDoesNotKnowIsRefusedUpFront() async throws {
+        // Processes in snap.libvirt.libvirtd.service, but systemd has no such unit loaded: the
+        // engine would stop them itself and could not start the service again.
+        let host = try host()
+        let manager = FakeServiceManager(host: host, units: [:])
+        let engine = RefreshEngine(adapters: host.adapters(serviceManager: manager))
+        let request = try RefreshRequest(parsing: ["libvirt"])
+        let planned = await engine.plan(request, policy: try Self.policy().policy).plan
+        #expect(planned.snap("libvirt")?.outcome == .error)
+        #expect(planned.snap("libvirt")?.error == "cannot restart snap.libvirt.libvirtd.service: systemd does not know the unit (it is not loaded), so nothing can start it again, and the policy gives no restart-command for it; add restart-command to its rule or choose another action")
+        let report = try await engine.apply(request, policy: try Self.policy(), wait: false)
+        #expect(report.exitCode == 1 && report.snaps.first?.outcome == .error)
+        #expect(manager.calls.allSatisfy { $0.hasPrefix("status") }, "nothing was stopped")
+        #expect(host.world.processes.values.allSatisfy { $0.signals.isEmpty } && host.world.snaps[SnapName("libvirt")!]?.current == Revision("20"))
+        // With a restart-command it goes ahead: the engine stops it itself and runs the command.
+        let withCommand = await engine.plan(request, policy: try Self.policy(Self.headlinePolicy + "    restart-command: [/bin/true]\n").policy).plan
+        #expect(withCommand.snap("libvirt")?.outcome == .refresh)
+    }
 }

@@ -6,6 +6,9 @@ public struct Host: Sendable {
     public var listing: StoreListing
     /// PIDs that could not be inspected (permissions).
     public var uninspectable: [Int32]
+    /// What the service manager reported of each service unit seen, when one was asked
+    /// (``HostReader/read(serviceManager:)``); a unit it does not know is not here.
+    public var services: [String: ServiceStatus] = [:]
 
     public init(layout: HostLayout, state: SystemState, listing: StoreListing, uninspectable: [Int32]) {
         self.layout = layout
@@ -55,23 +58,18 @@ public struct HostReader: Sendable {
         let scan = inspector.scan()
         let root = store.layout.rootPath
         var state = HostReader.bind(listing.snaps, scan, root: root)
+        var services: [String: ServiceStatus] = [:]
         if let serviceManager {
-            let mainPIDs = await HostReader.mainPIDs(of: state, from: serviceManager)
+            for unit in Set(state.processes.compactMap { $0.binding?.service }).sorted() {
+                if let status = await serviceManager.status(unit) { services[unit] = status }
+            }
+            // `0` (no process has it) for a unit the manager knows without a main process.
+            let mainPIDs = services.mapValues { $0.mainPID.flatMap { $0 > 0 ? $0 : nil } ?? 0 }
             if !mainPIDs.isEmpty { state = HostReader.bind(listing.snaps, scan, root: root, mainPIDs: mainPIDs) }
         }
-        return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
-    }
-
-    /// The main PID per unit of the services in `state`, as `manager` reports them; `0` (no
-    /// process has it) for a unit it knows without a main process.
-    static func mainPIDs(of state: SystemState, from manager: any ServiceManager) async -> [String: Int32] {
-        let units = Set(state.processes.compactMap { $0.binding?.service }).sorted()
-        var mainPIDs: [String: Int32] = [:]
-        for unit in units {
-            guard let status = await manager.status(unit) else { continue }
-            mainPIDs[unit] = status.mainPID.flatMap { $0 > 0 ? $0 : nil } ?? 0
-        }
-        return mainPIDs
+        var host = Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
+        host.services = services
+        return host
     }
 
     /// Binds inspected processes to snaps (processes that run from no snap are left out), tells

@@ -89,7 +89,7 @@ public struct RefreshEngine: Sendable {
     public func plan(_ request: RefreshRequest, policy: Policy) async -> (plan: RefreshPlan, host: Host) {
         let host = await adapters.readHostAndServices()
         let plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())
-            .assuming(serviceManager: adapters.serviceManager?.name)
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         return (plan, host)
     }
 
@@ -401,7 +401,7 @@ public struct RefreshEngine: Sendable {
             items.append(.init(snap: entry.name, revision: entry.to))
         }
         let plan = Planner.plan(state: state, request: RefreshRequest(items), policy: policy, now: adapters.clock.wallTime())
-            .assuming(serviceManager: adapters.serviceManager?.name)
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         report.warnings += plan.warnings
         for index in indices {
             guard var snapPlan = plan.snap(runs[index].name) else { continue }

@@ -7,12 +7,25 @@ extension RefreshPlan {
     /// them along when the main process exits. With one, a service whose `then` is
     /// `leave-running` or `abort` is named in a warning: a stop through the manager cannot be
     /// taken back.
-    /// - Parameter serviceManager: the manager's name (``ServiceManager/name``), `nil` for none.
-    public func assuming(serviceManager: String?) -> RefreshPlan {
+    /// A service the manager does not know (`knownUnits`) is stopped by the engine itself, so a
+    /// restart of it without a `restart-command` is an error up front too.
+    /// - Parameters:
+    ///   - serviceManager: the manager's name (``ServiceManager/name``), `nil` for none.
+    ///   - knownUnits: the units the manager knows (``Host/services``); `nil`: all of them.
+    public func assuming(serviceManager: String?, knownUnits: Set<String>? = nil) -> RefreshPlan {
         var plan = self
         plan.serviceManager = serviceManager ?? "none"
         var added: [String] = []
         if let serviceManager {
+            if let knownUnits {
+                for index in plan.snaps.indices where plan.snaps[index].outcome == .refresh {
+                    guard let service = plan.snaps[index].services.first(where: {
+                        $0.action == .restart && $0.restartCommand == nil && !knownUnits.contains($0.unit)
+                    }) else { continue }
+                    plan.snaps[index].outcome = .error
+                    plan.snaps[index].error = "cannot restart \(service.unit): \(serviceManager) does not know the unit (it is not loaded), so nothing can start it again, and the policy gives no restart-command for it; add restart-command to its rule or choose another action"
+                }
+            }
             // A stop through the manager cannot be taken back: its own stop timeout ends it.
             for snap in plan.snaps where snap.outcome == .refresh {
                 for service in snap.services where [.restart, .shutdown].contains(service.action) {

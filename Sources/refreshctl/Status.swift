@@ -4,7 +4,7 @@ import RefreshHost
 import RefreshIO
 
 /// `refreshctl status`: revisions and their state.
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each snap's revisions: current, staged, in use, pinned as a base, retained, collectable."
     )
@@ -17,12 +17,12 @@ struct Status: ParsableCommand {
     @Argument(help: ArgumentHelp("Only these snaps.", valueName: "NAME"))
     var snaps: [String] = []
 
-    func run() throws {
+    func run() async throws {
         do {
             let names = try HostOptions.names(snaps)
             var retain = Policy.defaultRetain
             if let policy { retain = try Policy(contentsOf: policy).retain }
-            let read = try host.readHost()
+            let read = try await host.readHost()
             let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
             print(host.format == .json ? status.json() : status.text(), terminator: "")
         } catch {

@@ -41,6 +41,9 @@ public struct ApplyReport: Sendable, Hashable {
     /// What happened to each service that was stopped or restarted, sorted by unit.
     public var services: [ServiceResult]
     public var warnings: [String]
+    /// The service manager the engine acted through (`systemd`), or `none`; `nil` when not said.
+    /// The text says it when it stopped or restarted services; the JSON always.
+    public var serviceManager: String?
 
     package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], services: [ServiceResult] = [], warnings: [String]) {
         self.operation = operation
@@ -91,11 +94,13 @@ public struct ApplyReport: Sendable, Hashable {
             lines.append("warnings:")
             lines.append(contentsOf: warnings.map { "  - \($0)" })
         }
+        // Said where it mattered: when services were stopped or restarted (JSON always says it).
+        if let serviceManager, !services.isEmpty { lines.append("service manager: \(RefreshPlan.serviceManagerPhrase(serviceManager))") }
         return lines.joined(separator: "\n") + "\n"
     }
 
     public func json() -> String {
-        JSONValue.object([
+        var pairs: [(String, JSONValue)] = [
             ("version", .int(1)),
             ("operation", .string(operation)),
             ("snaps", .array(snaps.map { snap in
@@ -129,6 +134,8 @@ public struct ApplyReport: Sendable, Hashable {
             })),
             ("warnings", .array(warnings.map { .string($0) })),
             ("exit-code", .int(Int64(exitCode))),
-        ]).serialized() + "\n"
+        ]
+        if let serviceManager { pairs.append(("service-manager", .string(serviceManager))) }
+        return JSONValue.object(pairs).serialized() + "\n"
     }
 }

@@ -181,9 +181,14 @@ extension RefreshEngine {
         // Under a service manager, the unit's own kill mode decides what its stop takes: move
         // everything the plan keeps out of it first.
         let moveOut = managed && (status?.stopTakesMembers ?? true) ? service.others : []
+        // And where the unit's kill mode spares members that the plan's stops (the policy's
+        // `stop-mode: sigterm-all` on a unit with KillMode=process), they get the plan's signal
+        // once the unit has stopped, rather than SIGKILL after the timeout.
+        let spared = managed && stop == .serviceManager && !(status?.stopTakesMembers ?? true) && service.killMode == .controlGroup
         let plan = ShutdownMachine.Plan(
             stop: stop, processes: service.stopped, timeout: service.timeout ?? .seconds(30), then: service.then ?? .kill,
-            killThroughServiceManager: managed, moveOut: moveOut, restart: restart)
+            killThroughServiceManager: managed, moveOut: moveOut, restart: restart,
+            membersSignal: spared ? (service.signal ?? .sigterm) : nil)
         let restartRevision = targets[service.snap] ?? service.revision
         let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
             var command: [String]?
@@ -332,6 +337,9 @@ extension RefreshEngine {
 
     /// Feeds what happened since the last look: jobs that ended, processes that exited, time.
     private func poll(_ item: inout WorkItem, now: MonotonicInstant, _ record: inout JournalRecord) throws(RefreshCoreError) {
+        // Exits first: a service manager's stop job ends after the processes it stopped are
+        // gone, and they must be seen gone by then.
+        try feedExits(&item, &record)
         if let job = item.command, let result = job.result {
             item.command = nil
             if item.machine.isDone {
@@ -372,6 +380,14 @@ extension RefreshEngine {
             case .failed(let why): try feed(&item, .restartEnded(failure: why), &record)
             }
         }
+        try feedExits(&item, &record)
+        if let deadline = item.machine.deadline, now >= deadline {
+            try feed(&item, .tick(now: now), &record)
+        }
+    }
+
+    /// Feeds the exits of the processes the machine waits for.
+    private func feedExits(_ item: inout WorkItem, _ record: inout JournalRecord) throws(RefreshCoreError) {
         switch item.machine.state {
         case .movingOut, .stopping, .killing:
             for identity in item.machine.remaining.sorted() {
@@ -380,9 +396,6 @@ extension RefreshEngine {
             }
         default:
             break
-        }
-        if let deadline = item.machine.deadline, now >= deadline {
-            try feed(&item, .tick(now: now), &record)
         }
     }
 
@@ -456,6 +469,10 @@ extension RefreshEngine {
             detail = "\(how); \(why)"
         }
         if !item.machine.notes.isEmpty { detail += "; " + item.machine.notes.joined(separator: "; ") }
+        if result == .leftRunning || result == .aborted, item.machine.plan.stop == .serviceManager {
+            let manager = adapters.serviceManager?.name ?? "the service manager"
+            detail += "; \(manager)'s stop goes on: it kills what is left after the unit's own stop timeout"
+        }
         if case .aborted = result {
             let reason = "\(item.label) did not exit within \(timeout) and its policy says then: abort"
             for snap in item.snaps { outcome.aborting[snap] = outcome.aborting[snap] ?? reason }

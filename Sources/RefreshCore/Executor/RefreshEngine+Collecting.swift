@@ -105,7 +105,13 @@ extension RefreshEngine {
                     holders.formUnion(entry.pinnedBy)
                 }
             }
-            if holders.isEmpty { return }
+            if holders.isEmpty {
+                // The last holder may have exited between that collection and this look (its
+                // revision was in use then, and is not now): collect once more.
+                let last = try collectGarbage(retain: retain, dryRun: false, names: names, wait: true)
+                if !last.entries.isEmpty { report(last) }
+                return
+            }
             var handles: [ProcessHandle] = []
             for process in host.state.processes where holders.contains(process.pid) {
                 // Only waits: the handle tells when it exits; nothing is sent.

@@ -81,10 +81,16 @@ public struct RefreshEngine: Sendable {
 
     /// The plan the engine would carry out now: the live host, planned, with what the host
     /// cannot do (a restart without a service manager or a restart-command) as errors.
-    public func plan(_ request: RefreshRequest, policy: Policy) -> (plan: RefreshPlan, host: Host) {
-        let host = adapters.readHost()
-        var plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())
-        if adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
+    /// Each service's main process is the service manager's (systemd's `MainPID`) where one
+    /// runs; the plan says which service manager it assumed.
+    /// - Parameters:
+    ///   - request: which snaps to refresh, and to which revision.
+    ///   - policy: the policy to plan with.
+    /// - Returns: the plan, and the host as read for it.
+    public func plan(_ request: RefreshRequest, policy: Policy) async -> (plan: RefreshPlan, host: Host) {
+        let host = await adapters.readHostAndServices()
+        let plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         return (plan, host)
     }
 
@@ -92,8 +98,9 @@ public struct RefreshEngine: Sendable {
         if try adapters.journal.read() != nil {
             throw RefreshCoreError(.refreshFailed, "an interrupted refresh is recorded in \(adapters.journal.location); run 'refreshctl recover' first")
         }
-        let (plan, _) = self.plan(request, policy: policy.policy)
+        let (plan, _) = await self.plan(request, policy: policy.policy)
         var report = ApplyReport(operation: operation, snaps: [], processes: [], warnings: plan.warnings)
+        report.serviceManager = adapters.serviceManagerName
         var runs: [SnapRun] = []
         for snapPlan in plan.snaps {
             var snapReport = ApplyReport.SnapReport(name: snapPlan.name, from: snapPlan.from, to: snapPlan.to, outcome: .refreshed, removed: [], kept: [])
@@ -163,6 +170,7 @@ public struct RefreshEngine: Sendable {
             try runs[index].feed(.recover(switchBegun: switchBegun))
         }
         var report = ApplyReport(operation: "recover", snaps: [], processes: [], warnings: [])
+        report.serviceManager = adapters.serviceManagerName
         try await drive(&runs, record: &record, policy: policy.policy, report: &report, recovering: true)
         return report
     }
@@ -278,7 +286,7 @@ public struct RefreshEngine: Sendable {
             // Restarts a crash interrupted after the stop: their processes are gone, so a new
             // plan does not see them; they are started again below unless acted on now.
             let interrupted = recovering ? record.work.filter { $0.restart != nil && $0.state != "done" } : []
-            if recovering { try replan(&runs, acting, policy: policy, report: &report) }
+            if recovering { try await replan(&runs, acting, policy: policy, report: &report) }
             let outcome = try await act(on: acting.compactMap { runs[$0].plan }, record: &record, runs: runs)
             report.processes += outcome.processes
             report.services += outcome.services
@@ -386,8 +394,8 @@ public struct RefreshEngine: Sendable {
 
     /// For recover: plans the processes still on the old revisions again, as a move from the
     /// old revision to the new one (`current` already names the new one).
-    private func replan(_ runs: inout [SnapRun], _ indices: [Int], policy: Policy, report: inout ApplyReport) throws(RefreshCoreError) {
-        let host = adapters.readHost()
+    private func replan(_ runs: inout [SnapRun], _ indices: [Int], policy: Policy, report: inout ApplyReport) async throws(RefreshCoreError) {
+        let host = await adapters.readHostAndServices()
         var state = host.state
         var items: [RefreshRequest.Item] = []
         for index in indices {
@@ -395,8 +403,8 @@ public struct RefreshEngine: Sendable {
             state.snaps[entry.name]?.current = entry.from
             items.append(.init(snap: entry.name, revision: entry.to))
         }
-        var plan = Planner.plan(state: state, request: RefreshRequest(items), policy: policy, now: adapters.clock.wallTime())
-        if adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
+        let plan = Planner.plan(state: state, request: RefreshRequest(items), policy: policy, now: adapters.clock.wallTime())
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         report.warnings += plan.warnings
         for index in indices {
             guard var snapPlan = plan.snap(runs[index].name) else { continue }

@@ -12,7 +12,18 @@ extension RefreshPlan {
             lines.append("warnings:")
             lines.append(contentsOf: warnings.map { "  - \($0)" })
         }
+        if let serviceManager {
+            lines.append("")
+            lines.append("service manager: \(RefreshPlan.serviceManagerPhrase(serviceManager))")
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `systemd (services are stopped and started through it)`, or what `none` means.
+    static func serviceManagerPhrase(_ name: String) -> String {
+        name == "none"
+            ? "none (the engine signals daemons itself and starts them again with their restart-command)"
+            : "\(name) (services are stopped, killed and started through it; survivors are moved out of their unit first)"
     }
 }
 

@@ -10,6 +10,9 @@ public struct RefreshPlan: Sendable, Hashable {
     public var warnings: [String]
     /// The time the plan was made for.
     public var now: Timestamp
+    /// The service manager a plan of a live host assumed (`systemd`, or `none`: the engine
+    /// signals daemons itself); `nil` for a plan on paper (a scenario), which assumes none.
+    public var serviceManager: String?
 
     public init(snaps: [SnapPlan], warnings: [String], now: Timestamp) {
         self.snaps = snaps

@@ -188,6 +188,22 @@ final class ToyHost: @unchecked Sendable {
         return (try? "\(pid)\n".write(toFile: "\(dir)/cgroup.procs", atomically: false, encoding: .utf8)) != nil
     }
 
+    /// Makes the group `name` of `hierarchy` (removed by ``tearDown()``) for processes to join
+    /// on their own; returns its directory, or `nil` when the hierarchy is not writable.
+    func makeCgroup(named name: String, in hierarchy: String = ToyHost.unified) -> String? {
+        let dir = "\(hierarchy)/\(name)"
+        guard access(hierarchy, W_OK) == 0, mkdir(dir, 0o755) == 0 || errno == EEXIST else { return nil }
+        if !cgroups.contains(dir) { cgroups.append(dir) }
+        return dir
+    }
+
+    /// A snap name no other test (of this run or of another worker's) uses, so its units'
+    /// cgroups are this test's alone: `prefix-` and 8 random lowercase letters and digits.
+    static func uniqueSnapName(_ prefix: String) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return prefix + "-" + String((0..<8).map { _ in alphabet.randomElement()! })
+    }
+
     /// Processes not started through ``start(_:_:cwd:execs:)`` (children those started) that
     /// ``tearDown()`` kills too.
     private var strays: [Int32] = []

@@ -222,6 +222,10 @@ struct HeadlineStoryTests {
         #expect(applied.code == 0, "\(applied.err)")
         let report = try json(applied.out)
         #expect(outcomes(report) == [Int(daemon): "restarted", Int(guests[0]): "left-running", Int(guests[1]): "left-running"])
+        // libvirtd exited on the SIGTERM sent to it, and was started again by the command.
+        let serviceDetail = try #require((report["services"] as? [[String: Any]])?.first?["detail"] as? String)
+        #expect(serviceDetail.hasPrefix("sent SIGTERM, exited after "), "\(serviceDetail)")
+        #expect(serviceDetail.hasSuffix("; started again with \(libvirt.restartCommand) 1"), "\(serviceDetail)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host.path("snap/\(libvirt.name)/current")) == "3")
 
         // The restart-command ran once, with the new revision's environment; the old daemon is
@@ -253,8 +257,8 @@ struct HeadlineStoryTests {
         watcher.arguments = ["gc", "--root", host.root, "--watch", libvirt.name]
         let out = Pipe()
         watcher.standardOutput = out
-        try watcher.run()
-        defer { if watcher.isRunning { watcher.terminate(); watcher.waitUntilExit() } }
+        try ToyHost.runUnblocked(watcher)
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL); watcher.waitUntilExit() } }
         kill(guests[0], SIGKILL)
         #expect(waitUntil { !alive(guests[0]) })
         // Its exit wakes the watcher, which looks again and finds the other guest: give it time
@@ -302,6 +306,9 @@ struct HeadlineStoryTests {
         #expect(outcomes(report) == [Int(daemon): "restarted", Int(guests[0]): "restarted", Int(guests[1]): "restarted"])
         let services = try #require(report["services"] as? [[String: Any]])
         #expect(services.map { "\($0["unit"]!) \($0["outcome"]!)" } == ["\(libvirt.unit) restarted"])
+        // The three exited on what the stop-command sent them, before the timeout.
+        let serviceDetail = try #require(services.first?["detail"] as? String)
+        #expect(serviceDetail.hasPrefix("ran \(libvirt.stopCommand), exited after "), "\(serviceDetail)")
 
         // Once each, with the stopped revision's and the started revision's environment.
         #expect(lines("\(libvirt.logs)/stops") == ["stop \(libvirt.name) 1"])
@@ -397,7 +404,7 @@ struct HeadlineStoryTests {
         shell.arguments = ["-c", script]
         shell.currentDirectoryURL = URL(fileURLWithPath: "\(old)/share")
         shell.standardInput = FileHandle.nullDevice
-        try shell.run()
+        try ToyHost.runUnblocked(shell)
         shell.waitUntilExit()
         #expect(shell.terminationReason == .exit && shell.terminationStatus == 0)
         #expect(lines(log) == ["apply exited 0"], "\(lines(host.path("logs/apply.err")))")
@@ -411,3 +418,4 @@ struct HeadlineStoryTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host.path("snap/\(name)/current")) == "3")
     }
 }
+

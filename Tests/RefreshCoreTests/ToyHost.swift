@@ -149,10 +149,22 @@ final class ToyHost: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ToyHost.runUnblocked(process)
         processes.append(process)
         waitUntilRunning(process.processIdentifier, execs: final)
         return process.processIdentifier
+    }
+
+    /// Starts `process` with no signal blocked, as a login shell or a service manager would
+    /// start it. Foundation's `Process` passes the calling thread's signal mask on, and the test
+    /// runner's threads block most signals (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...): a sleeper
+    /// started from them would sit out a SIGTERM, and a shell would never see its children exit.
+    static func runUnblocked(_ process: Process) throws {
+        var empty = sigset_t(), saved = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try process.run()
     }
 
     /// Waits (10 s at most) until the child runs `final` with libc mapped, so /proc shows it

@@ -37,6 +37,7 @@ public enum Planner {
         for item in items { targets[item.snap] = target(of: item, in: state) }
         // A process decided in its own snap's section keeps that decision where it pins a
         // refreshed base: one process, one fate. The same for a service.
+        context.ownFateList.reserveCapacity(items.reduce(0) { $0 + (holders[$1.snap]?.count ?? 0) })
         for item in items {
             guard case .move(let move)? = targets[item.snap], let snap = state.snaps[item.snap] else { continue }
             for index in holders[item.snap] ?? [] {
@@ -46,7 +47,7 @@ public enum Planner {
                         context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
                     }
                 } else {
-                    context.ownFates[index] = context.single(index, planned: snap)
+                    context.setOwnFate(index, context.single(index, planned: snap))
                 }
             }
         }
@@ -119,8 +120,11 @@ public enum Planner {
         /// Unit → indices of its processes, in PID order.
         let services: [String: [Int]]
         var warnings = Set<String>()
-        /// Decisions of processes (not of services) in their own snap's section.
-        var ownFates: [Int: ProcessDecision] = [:]
+        /// Decisions of processes (not of services) in their own snap's section: by process
+        /// index, the position in ``ownFateList`` (-1: none). An array, not a dictionary keyed by
+        /// index, so that a large host is not rehashed, and its large values moved, as it grows.
+        var ownFateSlots: [Int32]
+        var ownFateList: [ProcessDecision] = []
         /// Services in their own snap's section.
         var ownServices: [String: ServiceFate] = [:]
         var cache = DecisionCache()
@@ -139,6 +143,17 @@ public enum Planner {
             self.policy = policy
             self.now = now
             self.services = services
+            self.ownFateSlots = Array(repeating: -1, count: state.processes.count)
+        }
+
+        mutating func setOwnFate(_ index: Int, _ decision: ProcessDecision) {
+            ownFateSlots[index] = Int32(ownFateList.count)
+            ownFateList.append(decision)
+        }
+
+        func ownFate(_ index: Int) -> ProcessDecision? {
+            let slot = ownFateSlots[index]
+            return slot < 0 ? nil : ownFateList[Int(slot)]
         }
 
         mutating func firstRule(_ snap: SnapName, _ app: AppName?, _ executable: String?) -> PolicyRule? {
@@ -207,7 +222,7 @@ public enum Planner {
                     }
                 } else {
                     var decidedHere = true
-                    if let own = ownFates[index], isOwn || own.action != .postpone {
+                    if let own = ownFate(index), isOwn || own.action != .postpone {
                         decision = own
                         decidedHere = isOwn
                     } else {

@@ -151,11 +151,6 @@ public enum Planner {
             ownFateList.append(decision)
         }
 
-        func ownFate(_ index: Int) -> ProcessDecision? {
-            let slot = ownFateSlots[index]
-            return slot < 0 ? nil : ownFateList[Int(slot)]
-        }
-
         mutating func firstRule(_ snap: SnapName, _ app: AppName?, _ executable: String?) -> PolicyRule? {
             let key = RuleKey(snap: snap, app: app, executable: executable)
             if let index = rules[key] { return index < 0 ? nil : policy.rules[index] }
@@ -196,45 +191,50 @@ public enum Planner {
             var decisions: [ProcessDecision] = []
             decisions.reserveCapacity(indices.count)
             let alreadyThere = "already runs from revision \(target), the refresh target"
-            for index in indices {
-                guard let binding = state.processes[index].binding else { continue }
-                let isOwn = binding.snap == name
-                // The revision of the planned snap this process holds: its own, or the one it
-                // pins (none for a process of a service that is here for its service only).
-                let held = isOwn ? binding.revision : binding.pins.first(where: { $0.snap == name })?.revision
-                let isEngine = state.engineProcesses.contains(state.processes[index].identity.pid)
-                var decision: ProcessDecision
-                if let unit = binding.service, let fate = fates[unit] {
-                    decision = fate.decisions[index]!
-                    // A member decided on its own keeps its own fate too, unless that postpones
-                    // another snap's refresh.
-                    let isOther = fate.others.contains(index)
-                    var decidedHere = !reused.contains(unit)
-                    if isOther, !decidedHere, decision.action == .postpone {
-                        decision = namedMember(index, planned: snap, plan: fate.plan)
-                        decidedHere = true
-                    }
-                    if isOther, decidedHere, !isEngine, held == target, decision.action != .leaveRunning {
-                        decision.action = .leaveRunning
-                        decision.reason = alreadyThere
-                        decision.clearStop()
-                    }
-                } else {
-                    var decidedHere = true
-                    if let own = ownFate(index), isOwn || own.action != .postpone {
-                        decision = own
-                        decidedHere = isOwn
+            // The processes are read in place, field by field: a copy of each binding costs a
+            // retain and a release of every one of its fields.
+            let processes = state.processes
+            processes.withUnsafeBufferPointer { processes in
+                for index in indices where processes[index].binding != nil {
+                    let isOwn = processes[index].binding!.snap == name
+                    // The revision of the planned snap this process holds: its own, or the one it
+                    // pins (none for a process of a service that is here for its service only).
+                    let held = isOwn ? processes[index].binding!.revision : processes[index].binding!.pins.first(where: { $0.snap == name })?.revision
+                    let isEngine = state.engineProcesses.contains(processes[index].identity.pid)
+                    var decision: ProcessDecision
+                    if let unit = processes[index].binding!.service, let fate = fates[unit] {
+                        decision = fate.decisions[index]!
+                        // A member decided on its own keeps its own fate too, unless that postpones
+                        // another snap's refresh.
+                        let isOther = fate.others.contains(index)
+                        var decidedHere = !reused.contains(unit)
+                        if isOther, !decidedHere, decision.action == .postpone {
+                            decision = namedMember(index, planned: snap, plan: fate.plan)
+                            decidedHere = true
+                        }
+                        if isOther, decidedHere, !isEngine, held == target, decision.action != .leaveRunning {
+                            decision.action = .leaveRunning
+                            decision.reason = alreadyThere
+                            decision.clearStop()
+                        }
                     } else {
-                        decision = single(index, postponedSince: snap.postponedSince)
+                        var decidedHere = true
+                        let slot = Int(ownFateSlots[index])
+                        if slot >= 0, isOwn || ownFateList[slot].action != .postpone {
+                            decision = ownFateList[slot]
+                            decidedHere = isOwn
+                        } else {
+                            decision = single(index, postponedSince: snap.postponedSince)
+                        }
+                        if decidedHere, !isEngine, held == target, decision.role != .user {
+                            decision.action = .leaveRunning
+                            decision.reason = alreadyThere
+                            decision.clearStop()
+                        }
                     }
-                    if decidedHere, !isEngine, held == target, decision.role != .user {
-                        decision.action = .leaveRunning
-                        decision.reason = alreadyThere
-                        decision.clearStop()
-                    }
+                    decision.pins = isOwn ? nil : held
+                    decisions.append(decision)
                 }
-                decision.pins = isOwn ? nil : held
-                decisions.append(decision)
             }
             let servicePlans = units.sorted().map { fates[$0]!.plan }
 

@@ -20,16 +20,20 @@ public enum Planner {
         // processes make up each service.
         var holders: [SnapName: [Int]] = [:]
         var services: [String: [Int]] = [:]
-        for index in state.processes.indices {
-            guard let binding = state.processes[index].binding else { continue }
-            holders[binding.snap, default: []].append(index)
-            // Pins are sorted, so a snap pinned twice comes twice in a row.
-            var previous: SnapName?
-            for pin in binding.pins where pin.snap != binding.snap && pin.snap != previous {
-                previous = pin.snap
-                holders[pin.snap, default: []].append(index)
+        // Bindings are read in place, field by field, here and below: a copy of a binding costs
+        // a retain and a release of each of its fields, for every process.
+        state.processes.withUnsafeBufferPointer { processes in
+            for index in processes.indices where processes[index].binding != nil {
+                let snap = processes[index].binding!.snap
+                holders[snap, default: []].append(index)
+                // Pins are sorted, so a snap pinned twice comes twice in a row.
+                var previous: SnapName?
+                for pin in processes[index].binding!.pins where pin.snap != snap && pin.snap != previous {
+                    previous = pin.snap
+                    holders[pin.snap, default: []].append(index)
+                }
+                if let unit = processes[index].binding!.service { services[unit, default: []].append(index) }
             }
-            if let unit = binding.service { services[unit, default: []].append(index) }
         }
         var context = Context(state: state, policy: policy, now: now, services: services)
         let items = request.items.sorted { $0.snap < $1.snap }
@@ -40,14 +44,16 @@ public enum Planner {
         context.ownFateList.reserveCapacity(items.reduce(0) { $0 + (holders[$1.snap]?.count ?? 0) })
         for item in items {
             guard case .move(let move)? = targets[item.snap], let snap = state.snaps[item.snap] else { continue }
-            for index in holders[item.snap] ?? [] {
-                guard let binding = state.processes[index].binding, binding.snap == item.snap, binding.revision != move.to else { continue }
-                if let unit = binding.service {
-                    if context.ownServices[unit] == nil {
-                        context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
+            state.processes.withUnsafeBufferPointer { processes in
+                for index in holders[item.snap] ?? [] {
+                    guard processes[index].binding?.snap == item.snap, processes[index].binding!.revision != move.to else { continue }
+                    if let unit = processes[index].binding!.service {
+                        if context.ownServices[unit] == nil {
+                            context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
+                        }
+                    } else {
+                        context.setOwnFate(index, context.single(index, postponedSince: snap.postponedSince))
                     }
-                } else {
-                    context.setOwnFate(index, context.single(index, postponedSince: snap.postponedSince))
                 }
             }
         }

@@ -311,25 +311,31 @@ public enum Planner {
         // MARK: Single processes
 
         /// The decision for a process that is decided on its own: an app, a user, the engine or
-        /// a member of a service that a rule names. `postponedSince` is the planned snap's: postponements run on its clock.
+        /// a member of a service that a rule names. `postponedSince` is the planned snap's:
+        /// postponements run on its clock.
         mutating func single(_ index: Int, postponedSince: Timestamp?) -> ProcessDecision {
             // Field by field, not a copy of the whole process or binding: this runs for every
             // process, and most of them find their decision in the cache.
             let identity = state.processes[index].identity
-            if !state.engineProcesses.contains(identity.pid), let key = cacheKey(index, postponedSince: postponedSince),
-                let cached = cache.indices[key] {
-                var decision = cache.templates[Int(cached)]
-                decision.identity = identity
-                state.processes.withUnsafeBufferPointer { processes in
-                    decision.parent = processes[index].parent
-                    decision.role = processes[index].binding!.role
-                    decision.service = processes[index].binding!.service
+            let isEngine = state.engineProcesses.contains(identity.pid)
+            // Neither the engine nor a user: decided by the cache, or decided now and cached.
+            var missed: DecisionCache.Key?
+            if !isEngine, let key = cacheKey(index, postponedSince: postponedSince) {
+                if let cached = cache.indices[key] {
+                    var decision = cache.templates[Int(cached)]
+                    decision.identity = identity
+                    state.processes.withUnsafeBufferPointer { processes in
+                        decision.parent = processes[index].parent
+                        decision.role = processes[index].binding!.role
+                        decision.service = processes[index].binding!.service
+                    }
+                    return decision
                 }
-                return decision
+                missed = key
             }
             let binding = state.processes[index].binding!
             var decision: ProcessDecision
-            if state.engineProcesses.contains(identity.pid) {
+            if isEngine {
                 decision = ProcessDecision(
                     identity: identity, snap: binding.snap, revision: binding.revision, app: binding.app,
                     hook: binding.hook, action: .leaveRunning, reason: Planner.engineReason)
@@ -338,17 +344,9 @@ public enum Planner {
                     identity: identity, snap: binding.snap, revision: binding.revision, app: nil,
                     action: .leaveRunning, reason: Planner.userReason(binding))
             } else {
-                let key = DecisionCache.Key(
-                    snap: binding.snap, revision: binding.revision, app: binding.app, hook: binding.hook,
-                    executable: binding.executable, service: binding.role == .app ? nil : binding.service,
-                    postponedSince: postponedSince)
-                if let cached = cache.indices[key] {
-                    decision = cache.templates[Int(cached)]
-                } else {
-                    decision = decideAlone(binding, postponedSince: postponedSince)
-                    cache.indices[key] = Int32(cache.templates.count)
-                    cache.templates.append(decision)
-                }
+                decision = decideAlone(binding, postponedSince: postponedSince)
+                cache.indices[missed!] = Int32(cache.templates.count)
+                cache.templates.append(decision)
                 decision.identity = identity
             }
             decision.parent = state.processes[index].parent

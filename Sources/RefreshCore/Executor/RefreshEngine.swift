@@ -370,6 +370,7 @@ public struct RefreshEngine: Sendable {
     private func stage(_ entry: JournalRecord.SnapEntry) throws(RefreshCoreError) -> DataCopyOutcome {
         try adapters.store.checkData(entry.name, from: entry.from, to: entry.to)
         if adapters.store.hasImage(entry.name, entry.to) { try adapters.store.mount(entry.name, entry.to) }
+        try adapters.store.checkRevision(entry.name, entry.to)
         return try adapters.store.copyData(entry.name, from: entry.from, to: entry.to)
     }
 

@@ -51,8 +51,18 @@ public struct PidfdSignaller: ProcessSignaller {
             return errno == ESRCH ? .failure(.gone) : .failure(.failed(SystemCallError("pidfd_open", errno: errno).description))
         }
         var buffer: [UInt8] = []
-        guard case .success(let count) = Syscall.readFile("\(proc)/\(pid)/stat", into: &buffer),
-            let stat = buffer.withUnsafeBytes({ ProcParsing.stat(UnsafeRawBufferPointer(rebasing: $0[..<count])) }),
+        let count: Int
+        switch Syscall.readFile("\(proc)/\(pid)/stat", into: &buffer) {
+        case .success(let read): count = read
+        case .failure(let error) where error.errno == ENOENT || error.errno == ESRCH:
+            Syscall.close(fd)
+            return .failure(.gone)
+        case .failure(let error):
+            // Out of descriptors (EMFILE, ENFILE), memory, ...: the process may well be there.
+            Syscall.close(fd)
+            return .failure(.failed("cannot read its start time: \(error)"))
+        }
+        guard let stat = buffer.withUnsafeBytes({ ProcParsing.stat(UnsafeRawBufferPointer(rebasing: $0[..<count])) }),
             stat.startTime == expected, !PidfdSignaller.hasExited(fd)
         else {
             Syscall.close(fd)

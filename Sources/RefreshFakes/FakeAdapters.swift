@@ -311,4 +311,18 @@ public struct FakeRecords: RefreshRecords {
     public func clearPostponement(_ snap: SnapName) {
         host.with { $0.snaps[snap]?.postponedSince = nil }
     }
+
+    public func revertedFrom(_ snap: SnapName) -> [Revision] {
+        host.with { $0.revertedFrom[snap] ?? [] }
+    }
+
+    public func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError) {
+        host.with { world in
+            if !(world.revertedFrom[snap] ?? []).contains(revision) { world.revertedFrom[snap, default: []].append(revision) }
+        }
+    }
+
+    public func clearReverts(_ snap: SnapName) {
+        host.with { $0.revertedFrom[snap] = nil }
+    }
 }

@@ -490,3 +490,117 @@ struct BadRevisionTests {
         }
     }
 }
+
+/// Issue 11 item 8: the command line.
+@Suite(.serialized, .enabled(if: ToyHost.available, ToyHost.reason), .timeLimit(.minutes(10)))
+struct ChangeCommandLineTests {
+    /// One bad name or revision among good ones: exit 2 and nothing changed (the good one is
+    /// not refreshed first).
+    @Test func applyValidatesEveryNameAndRevisionFirst() throws {
+        let host = try HostileHost()
+        defer { host.host.tearDown() }
+        for (names, phrase) in [(["kill-toy", "nosuch"], "snap 'nosuch' is not installed"),
+                                (["nosuch", "kill-toy"], "snap 'nosuch' is not installed"),
+                                (["kill-toy=9"], "revision 9 of 'kill-toy' is not installed (installed: 1, 2, 3, 4)")] {
+            let run = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("policy.yaml")] + names)
+            #expect(run.code == 2, "\(names): \(run.out) \(run.err)")
+            #expect(run.err.contains(phrase), "\(run.err)")
+            #expect(run.out.isEmpty)
+            host.expectUnchanged("\(names)")
+        }
+    }
+
+    /// A policy file that is not there is bad input (exit 2) for every command that changes
+    /// the host, as is `--policy` without a value.
+    @Test func aMissingPolicyIsExit2() throws {
+        let host = try HostileHost()
+        defer { host.host.tearDown() }
+        for command in changingCommands(root: host.root, policy: host.path("nosuch/policy.yaml")) {
+            let run = try ToyHost.refreshctl(command)
+            #expect(run.code == 2, "\(command[0]): \(run.err)")
+            #expect(run.err.contains("\(host.path("nosuch/policy.yaml")):1:1: error: cannot read the policy"), "\(command[0]): \(run.err)")
+            host.expectUnchanged(command[0])
+        }
+        for command in ["apply", "revert", "recover", "gc"] {
+            let run = try ToyHost.refreshctl([command, "--root", host.root, "--policy"])
+            #expect(run.code == 2, "\(command): \(run.err)")
+            #expect(run.err.contains("--policy"), "\(command): \(run.err)")
+            host.expectUnchanged(command)
+        }
+    }
+
+    /// Not root: "must be run as root" before anything is read or changed, for every command
+    /// that changes the host (run as nobody through setpriv).
+    @Test(.enabled(if: ToyHost.which("setpriv") != nil, "needs setpriv (util-linux)"))
+    func aNonRootUserIsToldToRunAsRootBeforeAnything() throws {
+        let host = try HostileHost()
+        defer { host.host.tearDown() }
+        let binary = try productURL("refreshctl").path
+        var commands = changingCommands(root: host.root, policy: host.path("policy.yaml"))
+        commands.append(["apply", "--root", host.root, "kill-toy", "nosuch"])
+        for command in commands {
+            let run = try runTool(ToyHost.which("setpriv")!, ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + command)
+            #expect(run.code == 2, "\(command): \(run.err)")
+            #expect(run.err == "error: refreshctl \(command[0]) must be run as root: it mounts revisions, switches links and signals processes; run it with sudo\n", "\(run.err)")
+            host.expectUnchanged(command[0])
+        }
+    }
+
+    /// A root without `snap/` is an error, not an empty host.
+    @Test func statusOfARootWithoutSnapsIsAnError() throws {
+        let host = try HostileHost(victim: false)
+        defer { host.host.tearDown() }
+        try FileManager.default.createDirectory(atPath: host.path("empty"), withIntermediateDirectories: true)
+        for root in [host.path("typo"), host.path("empty")] {
+            let run = try ToyHost.refreshctl(["status", "--root", root])
+            #expect(run.code == 2, "\(root): \(run.out)")
+            #expect(run.out.isEmpty)
+            #expect(run.err.contains("--root \(root)"), "\(run.err)")
+        }
+        let good = try ToyHost.refreshctl(["status", "--root", host.root])
+        #expect(good.code == 0 && good.out.hasPrefix("kill-toy\n"))
+    }
+
+    /// An interrupted refresh shows in `status`, with the command that finishes it.
+    @Test func statusShowsAnInterruptedRefresh() throws {
+        let host = try HostileHost()
+        defer { host.host.tearDown() }
+        let clean = try ToyHost.refreshctl(["status", "--root", host.root])
+        #expect(!clean.out.contains("interrupted"))
+        let crashed = try host.crash(at: "journal:acting", ["apply", "--quiet", "--root", host.root, "--policy", host.path("policy.yaml"), "kill-toy"])
+        #expect(!crashed.exited)
+        let text = try ToyHost.refreshctl(["status", "--root", host.root])
+        #expect(text.code == 0)
+        #expect(text.out.hasSuffix("\ninterrupted apply of kill-toy, recorded in \(host.journal): run 'refreshctl recover --root \(host.root)' to finish it\n"), "\(text.out)")
+        let json = try ToyHost.refreshctl(["status", "--root", host.root, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let interrupted = try #require(object["interrupted"] as? [String: Any])
+        #expect(interrupted["operation"] as? String == "apply")
+        #expect(interrupted["command"] as? String == "refreshctl recover --root \(host.root)")
+        #expect(interrupted["snaps"] as? [String] == ["kill-toy"])
+        // The command it names finishes the refresh.
+        let recovered = try ToyHost.refreshctl(["recover", "--quiet", "--root", host.root])
+        #expect(recovered.code == 0, "\(recovered.err)")
+        #expect(!(try ToyHost.refreshctl(["status", "--root", host.root])).out.contains("interrupted"))
+    }
+
+    /// After `revert`, `apply NAME` does not go back to the reverted-from revision unless it
+    /// is named, as snapd does; a newer revision is still refreshed to.
+    @Test func applyDoesNotGoBackToARevertedFromRevision() throws {
+        let host = try HostileHost(revisions: ["1", "2", "3"], current: "3", victim: false)
+        defer { host.host.tearDown() }
+        let policy = host.path("policy.yaml")
+        let reverted = try ToyHost.refreshctl(["revert", "--root", host.root, "--policy", policy, "kill-toy"])
+        #expect(reverted.code == 0, "\(reverted.err)")
+        #expect(host.current == "2")
+        #expect(try String(contentsOfFile: host.path("var/lib/refreshctl/reverted/kill-toy"), encoding: .utf8) == "3\n")
+        let again = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", policy, "kill-toy"])
+        #expect(again.code == 0, "\(again.err)")
+        #expect(again.out == "kill-toy: up to date at 2 (revision 3 was reverted from, so it is not refreshed to again unless named: kill-toy=3)\n", "\(again.out)")
+        #expect(host.current == "2")
+        let named = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", policy, "kill-toy=3"])
+        #expect(named.code == 0, "\(named.err)")
+        #expect(host.current == "3")
+        #expect(!host.exists("var/lib/refreshctl/reverted/kill-toy"))
+    }
+}

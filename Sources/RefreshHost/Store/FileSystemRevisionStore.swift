@@ -65,7 +65,7 @@ public struct FileSystemRevisionStore: RevisionStore {
                     if let revision = FileSystemRevisionStore.currentRevision(target, of: name, root: layout.root) {
                         current = revision
                     } else {
-                        problems.append("\(display)/current points at '\(target)', which is not a revision of this snap; it must name a revision directory such as 12 (nothing of \(name) is collected until it does)")
+                        problems.append("\(display)/current points at '\(target)', which is not a revision of this snap; it must name a revision directory such as 12")
                     }
                 case .failure(let error) where error.errno == EINVAL:
                     problems.append("\(display)/current is not a symlink; it must be a link to a revision directory")

@@ -413,7 +413,8 @@ struct ManyProcessesTests {
 }
 
 /// Issue 11 item 6: gc keeps a plain-directory revision a process uses only through its
-/// working directory, an open file, or its root.
+/// working directory, an open file, or a chroot into it. (A process that starts using a
+/// revision while gc runs: EngineTests.gcRechecksEachRevisionRightBeforeRemovingIt.)
 @Suite(.serialized, .enabled(if: ToyHost.available, ToyHost.reason), .timeLimit(.minutes(10)))
 struct PlainRevisionUserTests {
     /// plain-toy 1, 2, 3 (current) as plain directories (no image), with a copy of sleep and the
@@ -436,7 +437,9 @@ struct PlainRevisionUserTests {
         return host
     }
 
-    enum Use: String, CaseIterable, Sendable { case workingDirectory, openFile, root }
+    /// How a process outside the snap uses revision 1. A chroot into it (`unshare --root`)
+    /// runs the revision's own copy of sleep, so its executable binds it too.
+    enum Use: String, CaseIterable, Sendable { case workingDirectory, openFile, chroot }
 
     @Test(arguments: Use.allCases)
     func gcKeepsARevisionUsedOnlyThrough(_ use: Use) throws {
@@ -450,7 +453,7 @@ struct PlainRevisionUserTests {
             try host.start("/bin/sleep", cwd: revision)
         case .openFile:
             try host.start("/bin/sh", ["-c", "exec /bin/sleep 300 3<\(revision)/file"])
-        case .root:
+        case .chroot:
             try host.start(ToyHost.which("unshare")!, ["--root=\(revision)", "/bin/sleep", "300"])
         }
         let gc = try ToyHost.refreshctl(["gc", "--root", host.root])

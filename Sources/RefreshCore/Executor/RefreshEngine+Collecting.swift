@@ -108,7 +108,16 @@ extension RefreshEngine {
                     holders.formUnion(entry.pinnedBy)
                 }
             }
-            if holders.isEmpty { return }
+            if holders.isEmpty {
+                // The last user may have exited between the collection and this look: collect
+                // again what became collectable since, rather than stop with it left behind.
+                let tried = Set(collected.entries.map { SnapRevision($0.snap, $0.revision) })
+                let fresh = status.snaps.contains { snap in
+                    snap.current != nil && snap.revisions.contains { $0.lifecycle == .collectable && !tried.contains(SnapRevision(snap.name, $0.revision)) }
+                }
+                if fresh { continue }
+                return
+            }
             var handles: [ProcessHandle] = []
             for process in host.state.processes where holders.contains(process.pid) {
                 // Only waits: the handle tells when it exits; nothing is sent.

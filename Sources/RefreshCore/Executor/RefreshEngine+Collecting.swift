@@ -62,6 +62,8 @@ extension RefreshEngine {
     /// (re-checked right before each removal) and beyond `retain`. Takes the lock, unless
     /// `dryRun` only says what would go.
     /// - Parameters:
+    ///   - retain: revisions kept per snap, the current one included.
+    ///   - dryRun: only report what would go; nothing is removed and no lock is taken.
     ///   - names: only these snaps; all when empty.
     ///   - wait: wait for a refresh that holds the lock instead of failing with `locked`.
     public func collectGarbage(retain: Int, dryRun: Bool, names: [SnapName] = [], wait: Bool) throws(RefreshCoreError) -> GarbageReport {
@@ -91,6 +93,8 @@ extension RefreshEngine {
     /// and collects again as each exits, until no old revision is held. The lock is taken only
     /// while collecting, so a refresh can run while the watch waits (for weeks, for a VM).
     /// - Parameters:
+    ///   - retain: revisions kept per snap, the current one included.
+    ///   - names: only these snaps; all when empty.
     ///   - rescan: how often to look again for processes that started holding an old revision.
     ///   - report: receives what each collection did (only when it did something).
     public func watch(

@@ -60,6 +60,14 @@ public struct FakeRevisionStore: RevisionStore {
 
     public func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) {}
 
+    public func checkRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+        let info = host.with { $0.snaps[snap]?.revisions[revision] }
+        guard let info else { throw RefreshCoreError(.unsafeHost, "\(snap) revision \(revision) is not installed") }
+        if info.name != snap {
+            throw RefreshCoreError(.unsafeHost, "refusing to switch to \(snap) revision \(revision): its snap.yaml names the snap '\(info.name)'")
+        }
+    }
+
     public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         try host.with { world throws(RefreshCoreError) in
             if world.failCopy.contains(snap) {
@@ -302,5 +310,19 @@ public struct FakeRecords: RefreshRecords {
 
     public func clearPostponement(_ snap: SnapName) {
         host.with { $0.snaps[snap]?.postponedSince = nil }
+    }
+
+    public func revertedFrom(_ snap: SnapName) -> [Revision] {
+        host.with { $0.revertedFrom[snap] ?? [] }
+    }
+
+    public func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError) {
+        host.with { world in
+            if !(world.revertedFrom[snap] ?? []).contains(revision) { world.revertedFrom[snap, default: []].append(revision) }
+        }
+    }
+
+    public func clearReverts(_ snap: SnapName) {
+        host.with { $0.revertedFrom[snap] = nil }
     }
 }

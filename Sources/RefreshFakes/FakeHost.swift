@@ -74,6 +74,8 @@ public final class FakeHost: Sendable {
         /// Every command run, in order, with its environment.
         public var commandsRun: [Command] = []
         public var journal: String?
+        /// What `revert` recorded: the revisions each snap was reverted from.
+        public var revertedFrom: [SnapName: [Revision]] = [:]
         /// How many times the journal was written.
         public var journalWrites = 0
         /// Set to make the next journal write fail, as a full disk would.

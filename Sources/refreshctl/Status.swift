@@ -23,7 +23,18 @@ struct Status: AsyncParsableCommand {
             var retain = Policy.defaultRetain
             if let policy { retain = try Policy(contentsOf: policy).retain }
             let read = try await host.readHost()
-            let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
+            var status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
+            let root = try HostRoot.withSnaps(host.root)
+            let journal = FileJournal(layout: HostLayout(root: root))
+            let command = "refreshctl recover" + (root == "/" ? "" : " --root \(root)")
+            do {
+                if let record = try journal.read() {
+                    status.interrupted = .init(operation: record.operation, journal: journal.location, snaps: record.snaps.map(\.name), command: command)
+                }
+            } catch {
+                status.interrupted = .init(operation: "refresh", journal: journal.location, snaps: [], command: command,
+                                           problem: error.diagnostics.first?.message ?? error.message)
+            }
             print(host.format == .json ? status.json() : status.text(), terminator: "")
         } catch {
             throw ExitCode(Output.fail(error))

@@ -18,4 +18,11 @@ public protocol RefreshRecords: Sendable {
     func recordPostponement(_ snap: SnapName, since: Timestamp) throws(RefreshCoreError)
     /// Forgets a postponement, once the refresh went through.
     func clearPostponement(_ snap: SnapName)
+    /// The revisions `snap` was reverted from: `apply NAME` does not go back to them unless
+    /// one is named (`NAME=REV`), as snapd does.
+    func revertedFrom(_ snap: SnapName) -> [Revision]
+    /// Records that `snap` was reverted from `revision`.
+    func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError)
+    /// Forgets the reverts of `snap`, once it was refreshed.
+    func clearReverts(_ snap: SnapName)
 }

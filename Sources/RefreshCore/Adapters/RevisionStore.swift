@@ -56,6 +56,10 @@ public protocol RevisionStore: Sendable {
     /// Checks, changing nothing, that the data directories of a refresh from `from` to `to` are
     /// what the layout says (real directories, not symlinks): called before anything is staged.
     func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError)
+    /// Checks, once `revision` is mounted and before anything switches to it, that its
+    /// `meta/snap.yaml` can be read, parses, and names `snap`: a revision that does not is never
+    /// made current.
+    func checkRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError)
     /// Makes `var/snap/NAME/TO` a copy of `var/snap/NAME/FROM` when TO does not exist yet,
     /// atomically (a partial copy is never in place).
     func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome

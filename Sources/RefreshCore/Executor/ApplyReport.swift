@@ -72,7 +72,7 @@ public struct ApplyReport: Sendable, Hashable {
             case .refreshed: lines.append("\(snap.name): refreshed \(move)")
             case .rolledBack: lines.append("\(snap.name): rolled back (\(move)): \(snap.message ?? "")")
             case .postponed: lines.append("\(snap.name): postponed (\(move))\(snap.message.map { ": \($0)" } ?? "")")
-            case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")")
+            case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")\(snap.message.map { " (\($0))" } ?? "")")
             case .error: lines.append("\(snap.name): error: \(snap.message ?? "")")
             }
             for revision in snap.removed { lines.append("  removed revision \(revision)") }

@@ -31,6 +31,8 @@ extension RefreshEngine {
         let restart: JournalRecord.WorkEntry.Restart?
         var machine: ShutdownMachine
         var handles: [ProcessIdentity: ProcessHandle] = [:]
+        /// Why no handle could be opened for a process (it is there, but cannot be signalled).
+        var refusals: [ProcessIdentity: String] = [:]
         var command: (any CommandJob)?
         var job: (any ServiceJob)?
         var restartCommand: (any CommandJob)?
@@ -60,7 +62,9 @@ extension RefreshEngine {
                 switch adapters.signaller.open(identity) {
                 case .success(let handle): items[index].handles[identity] = handle
                 case .failure(.gone): gone.append(identity)
-                case .failure(let refusal): unreachable.append((identity, refusal.description))
+                case .failure(let refusal):
+                    unreachable.append((identity, refusal.description))
+                    items[index].refusals[identity] = refusal.description
                 }
             }
             try feed(&items[index], .start(now: start, gone: gone), &record)
@@ -298,7 +302,9 @@ extension RefreshEngine {
             var events: [ShutdownMachine.Event] = []
             for identity in identities {
                 guard let handle = item.handles[identity] else {
-                    events.append(.exited(identity))
+                    // Never "exited": without a handle nothing is known of it but that it could
+                    // not be reached.
+                    events.append(.unreachable(identity, item.refusals[identity] ?? "no pidfd is held for it"))
                     continue
                 }
                 switch adapters.signaller.send(signal, to: handle) {

@@ -20,9 +20,11 @@ extension RefreshEngine {
         // The re-check: a process may have taken hold of the revision since it was planned.
         let host = adapters.readHost()
         let status = HostStatus(state: host.state, listing: host.listing, retain: retain, names: [snap])
-        guard let entry = status.snaps.first?.revisions.first(where: { $0.revision == revision }) else {
+        guard let snapStatus = status.snaps.first, let entry = snapStatus.revisions.first(where: { $0.revision == revision }) else {
             return .failure(RefreshCoreError(.unsafeHost, "it is no longer installed"))
         }
+        // What `current` names must never go: when it cannot be read, nothing of the snap does.
+        if snapStatus.current == nil { return .failure(RefreshCoreError(.unsafeHost, RefreshEngine.unknownCurrent(snap))) }
         var lifecycle = RevisionLifecycle(state: entry.lifecycle)
         let action: RevisionLifecycle.Action
         do {
@@ -37,6 +39,10 @@ extension RefreshEngine {
             return .failure(error)
         }
         return .success(())
+    }
+
+    static func unknownCurrent(_ snap: SnapName) -> String {
+        "\(snap)'s current link is missing or cannot be read, so what it names is unknown and nothing of \(snap) is removed"
     }
 
     /// Why a revision stays: `current`, `staged`, `in use by N processes`, `retained`.
@@ -64,7 +70,8 @@ extension RefreshEngine {
         let host = adapters.readHost()
         let status = HostStatus(state: host.state, listing: host.listing, retain: retain, names: names)
         var entries: [GarbageReport.Entry] = []
-        let candidates = status.snaps.flatMap { snap in
+        // A snap whose `current` cannot be read keeps every revision: what it names is unknown.
+        let candidates = status.snaps.filter { $0.current != nil }.flatMap { snap in
             snap.revisions.filter { $0.lifecycle == .collectable }.map { (snap.name, $0.revision) }
         }
         if dryRun {
@@ -106,10 +113,13 @@ extension RefreshEngine {
                 }
             }
             if holders.isEmpty {
-                // The last holder may have exited between that collection and this look (its
-                // revision was in use then, and is not now): collect once more.
-                let last = try collectGarbage(retain: retain, dryRun: false, names: names, wait: true)
-                if !last.entries.isEmpty { report(last) }
+                // The last user may have exited between the collection and this look: collect
+                // again what became collectable since, rather than stop with it left behind.
+                let tried = Set(collected.entries.map { SnapRevision($0.snap, $0.revision) })
+                let fresh = status.snaps.contains { snap in
+                    snap.current != nil && snap.revisions.contains { $0.lifecycle == .collectable && !tried.contains(SnapRevision(snap.name, $0.revision)) }
+                }
+                if fresh { continue }
                 return
             }
             var handles: [ProcessHandle] = []

@@ -98,6 +98,37 @@ public struct RefreshEngine: Sendable {
         if try adapters.journal.read() != nil {
             throw RefreshCoreError(.refreshFailed, "an interrupted refresh is recorded in \(adapters.journal.location); run 'refreshctl recover' first")
         }
+        // Every name and revision is checked before anything happens: one bad one changes nothing.
+        let listing = adapters.store.list()
+        var invalid: [String] = []
+        var request = request
+        var notes: [SnapName: String] = [:]
+        for index in request.items.indices {
+            let item = request.items[index]
+            guard let snap = listing.snaps.first(where: { $0.name == item.snap }) else {
+                invalid.append("snap '\(item.snap)' is not installed")
+                continue
+            }
+            if let wanted = item.revision {
+                if !snap.isInstalled(wanted) {
+                    let list = snap.revisions.map(\.revision.description).joined(separator: ", ")
+                    invalid.append("revision \(wanted) of '\(item.snap)' is not installed (installed: \(list.isEmpty ? "none" : list))")
+                }
+            } else if operation == "apply", let current = snap.current {
+                // As snapd: a revision the snap was reverted from is not refreshed to again
+                // unless it is named.
+                let reverted = adapters.records.revertedFrom(item.snap)
+                guard let newest = snap.staged.last, reverted.contains(newest) else { continue }
+                let allowed = snap.staged.filter { !reverted.contains($0) }
+                request.items[index].revision = allowed.last ?? current
+                if allowed.isEmpty {
+                    notes[item.snap] = "revision \(newest) was reverted from, so it is not refreshed to again unless named: \(item.snap)=\(newest)"
+                }
+            }
+        }
+        if !invalid.isEmpty {
+            throw RefreshCoreError(.invalidArgument, "nothing was changed: \(invalid.joined(separator: "; ")); stage the revision first or name an installed one")
+        }
         let (plan, _) = await self.plan(request, policy: policy.policy)
         var report = ApplyReport(operation: operation, snaps: [], processes: [], warnings: plan.warnings)
         report.serviceManager = adapters.serviceManagerName
@@ -125,6 +156,7 @@ public struct RefreshEngine: Sendable {
                 }
             case .upToDate:
                 snapReport.outcome = .upToDate
+                snapReport.message = notes[snapPlan.name]
             case .error:
                 snapReport.outcome = .error
                 snapReport.message = snapPlan.error
@@ -322,6 +354,15 @@ public struct RefreshEngine: Sendable {
             runs[index].report.removed = collected.removed
             runs[index].report.kept = (runs[index].plan?.keep ?? []) + collected.kept
             adapters.records.clearPostponement(entry.name)
+            if record.operation == "revert" {
+                do {
+                    try adapters.records.recordRevert(entry.name, from: entry.from)
+                } catch {
+                    report.warnings.append("\(entry.name): \(error.message); 'apply \(entry.name)' may refresh to revision \(entry.from) again")
+                }
+            } else {
+                adapters.records.clearReverts(entry.name)
+            }
             if recovering { runs[index].report.message = "finished the interrupted \(record.operation)" }
             try runs[index].feed(.collected)
         }
@@ -381,6 +422,7 @@ public struct RefreshEngine: Sendable {
     private func stage(_ entry: JournalRecord.SnapEntry) throws(RefreshCoreError) -> DataCopyOutcome {
         try adapters.store.checkData(entry.name, from: entry.from, to: entry.to)
         if adapters.store.hasImage(entry.name, entry.to) { try adapters.store.mount(entry.name, entry.to) }
+        try adapters.store.checkRevision(entry.name, entry.to)
         return try adapters.store.copyData(entry.name, from: entry.from, to: entry.to)
     }
 

@@ -39,9 +39,31 @@ public struct HostStatus: Sendable, Hashable {
         public var revisions: [RevisionStatus]
     }
 
+    /// A refresh that was interrupted (its journal is there): `recover` finishes it.
+    public struct Interrupted: Sendable, Hashable {
+        /// `apply` or `revert`.
+        public var operation: String
+        /// The journal's path.
+        public var journal: String
+        public var snaps: [SnapName]
+        /// The command that finishes or rolls it back.
+        public var command: String
+        /// Why the journal cannot be read, when it cannot.
+        public var problem: String?
+
+        public init(operation: String, journal: String, snaps: [SnapName], command: String, problem: String? = nil) {
+            self.operation = operation
+            self.journal = journal
+            self.snaps = snaps
+            self.command = command
+            self.problem = problem
+        }
+    }
+
     public var snaps: [SnapStatus]
     public var problems: [String]
     public var retain: Int
+    public var interrupted: Interrupted?
 
     /// - Parameters:
     ///   - state: the host's snaps and processes.
@@ -121,6 +143,14 @@ public struct HostStatus: Sendable, Hashable {
             }
         }
         if snaps.isEmpty { lines.append("no snaps installed") }
+        if let interrupted {
+            lines.append("")
+            if let problem = interrupted.problem {
+                lines.append("a journal that cannot be read is in \(interrupted.journal): \(problem)")
+            } else {
+                lines.append("interrupted \(interrupted.operation) of \(interrupted.snaps.map(\.rawValue).joined(separator: ", ")), recorded in \(interrupted.journal): run '\(interrupted.command)' to finish it")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -147,7 +177,14 @@ public struct HostStatus: Sendable, Hashable {
                 ])
             })),
             ("problems", .array(problems.map { .string($0) })),
-        ]).serialized() + "\n"
+        ] + (interrupted.map { interrupted in
+            var pairs: [(String, JSONValue)] = [
+                ("operation", .string(interrupted.operation)), ("journal", .string(interrupted.journal)),
+                ("snaps", .array(interrupted.snaps.map { .string($0.rawValue) })), ("command", .string(interrupted.command)),
+            ]
+            if let problem = interrupted.problem { pairs.append(("problem", .string(problem))) }
+            return [("interrupted", JSONValue.object(pairs))]
+        } ?? [])).serialized() + "\n"
     }
 }
 

@@ -31,4 +31,39 @@ public struct StateRecords: RefreshRecords {
     public func clearPostponement(_ snap: SnapName) {
         unlink(layout.postponementRecord(snap))
     }
+
+    /// `ROOT/var/lib/refreshctl/reverted/NAME`: one revision per line.
+    func revertRecord(_ snap: SnapName) -> String { layout.stateDirectory + "/reverted/\(snap)" }
+
+    public func revertedFrom(_ snap: SnapName) -> [Revision] {
+        var buffer: [UInt8] = []
+        guard case .success(let count) = Syscall.readFile(revertRecord(snap), flags: O_NOFOLLOW, into: &buffer), count <= 65536 else { return [] }
+        return String(decoding: buffer[..<count], as: UTF8.self).split(separator: "\n").compactMap { Revision(String($0)) }
+    }
+
+    public func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError) {
+        var revisions = revertedFrom(snap)
+        if revisions.contains(revision) { return }
+        revisions.append(revision)
+        let path = revertRecord(snap)
+        try HostLock.makeStateDirectory(layout)
+        _ = Syscall.makeDirectory(layout.stateDirectory + "/reverted")
+        let fd: Int32
+        switch Syscall.open(path + ".new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644) {
+        case .success(let opened): fd = opened
+        case .failure(let error): throw RefreshCoreError(.io, "cannot record the revert in \(path): \(error)", underlying: error)
+        }
+        let files = SystemJournalFiles()
+        let text = revisions.map { "\($0)\n" }.joined()
+        let written = files.write(fd, Array(text.utf8)).flatMap { files.fsync(fd) }
+        Syscall.close(fd)
+        if case .failure(let error) = written.flatMap({ files.rename(path + ".new", path) }) {
+            throw RefreshCoreError(.io, "cannot record the revert in \(path): \(error)", underlying: error)
+        }
+        _ = files.syncDirectory(layout.stateDirectory + "/reverted")
+    }
+
+    public func clearReverts(_ snap: SnapName) {
+        unlink(revertRecord(snap))
+    }
 }

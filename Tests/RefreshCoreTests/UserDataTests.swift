@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import RefreshCore
+@testable import RefreshHost
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Users' per-revision data (`ROOT/home/USER/snap/NAME/REV`, `ROOT/root/snap/NAME/REV`) on a
+/// real file system: copied and switched with the system data, undone, removed by `gc` with
+/// what was written after the switch listed, kept by `keep-data`; and a hostile user's symlinks
+/// never followed by root.
+@Suite(.serialized, .enabled(if: geteuid() == 0, "needs root: sets owners and mounts"), .timeLimit(.minutes(2)))
+struct UserDataTests {
+    typealias T = DataCopyTests
+    static let alice: (uid_t, gid_t) = (1000, 1000)
+
+    /// DataCopyTests' demo host, plus alice (uid 1000) and root with data of revision 1, and bob
+    /// with no data of demo.
+    static func makeHost(_ root: String) throws -> FileSystemRevisionStore {
+        let store = try T.makeHost(root)
+        for (home, owner) in [("home/alice", alice), ("root", (uid_t(0), gid_t(0)))] {
+            let data = "\(root)/\(home)/snap/demo"
+            try FileManager.default.createDirectory(atPath: data + "/1/.config", withIntermediateDirectories: true)
+            try Data("volume=7\n".utf8).write(to: URL(fileURLWithPath: data + "/1/.config/settings"))
+            try T.check(symlink("1", data + "/current"), "symlink", data)
+            for path in [home, home + "/snap", home + "/snap/demo", home + "/snap/demo/1", home + "/snap/demo/1/.config", home + "/snap/demo/1/.config/settings", home + "/snap/demo/current"] {
+                try T.check(lchown(root + "/" + path, owner.0, owner.1), "lchown", path)
+            }
+        }
+        try FileManager.default.createDirectory(atPath: root + "/home/bob", withIntermediateDirectories: true)
+        return store
+    }
+
+    static func owner(_ path: String) -> String? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? "\(info.st_uid):\(info.st_gid)" : nil
+    }
+
+    @Test func usersDataIsCopiedWithItsOwnersAndSwitchedWithTheSystemData() throws {
+        let root = try T.temporaryDirectory("user-data")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        #expect(store.userDataHomes(T.demo, T.one) == [root + "/home/alice", root + "/root"])
+        #expect(store.userDataHomes(T.demo, T.two).isEmpty)
+        let copy = try store.copyData(T.demo, from: T.one, to: T.two)
+        #expect(copy == DataCopyOutcome(created: true))
+        for home in ["home/alice", "root"] {
+            let data = "\(root)/\(home)/snap/demo"
+            #expect(try Walk(data + "/2").entries == Walk(data + "/1").entries, "\(home)")
+        }
+        #expect(Self.owner(root + "/home/alice/snap/demo/2") == "1000:1000")
+        #expect(Self.owner(root + "/home/alice/snap/demo/2/.config/settings") == "1000:1000")
+        // bob never ran demo: nothing is made for him.
+        #expect(T.type(root + "/home/bob/snap") == nil)
+
+        #expect(try store.switchCurrent(T.demo, to: T.two) == [])
+        for link in ["snap/demo/current", "var/snap/demo/current", "home/alice/snap/demo/current", "root/snap/demo/current"] {
+            #expect(T.readLink(root + "/" + link) == "2", "\(link)")
+        }
+        #expect(Self.owner(root + "/home/alice/snap/demo/current") == "1000:1000")
+        // Back again (a revert, an abort): every link follows.
+        try store.switchCurrent(T.demo, to: T.one)
+        #expect(T.readLink(root + "/home/alice/snap/demo/current") == "1")
+        #expect(T.readLink(root + "/root/snap/demo/current") == "1")
+    }
+
+    @Test func undoingACopyRemovesOnlyTheUsersDataItCreated() throws {
+        let root = try T.temporaryDirectory("user-undo")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        // root had revision 2's data before the refresh: it is theirs and stays.
+        try FileManager.default.createDirectory(atPath: root + "/root/snap/demo/2", withIntermediateDirectories: true)
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: root + "/root/snap/demo/2/own"))
+        let existed = store.userDataHomes(T.demo, T.two)
+        #expect(existed == [root + "/root"])
+        _ = try store.copyData(T.demo, from: T.one, to: T.two)
+        #expect(T.type(root + "/home/alice/snap/demo/2") == S_IFDIR)
+        try store.removeCreatedData(T.demo, T.two, system: true, userDataExisted: existed)
+        #expect(T.type(root + "/home/alice/snap/demo/2") == nil)
+        #expect(T.type(root + "/var/snap/demo/2") == nil)
+        #expect(FileManager.default.fileExists(atPath: root + "/root/snap/demo/2/own"))
+        #expect(T.type(root + "/home/alice/snap/demo/1/.config/settings") == S_IFREG)
+    }
+
+    /// eve makes her `~/snap/demo` a symlink to a directory she must not touch (it stands for
+    /// /etc), or her `~/snap/demo/1` a symlink into another user's data: root follows neither,
+    /// copies nothing there, switches no link there, removes nothing there; the refresh goes on.
+    @Test(arguments: ["snap/demo", "snap/demo/1"])
+    func aHostileUsersSymlinkIsNeverFollowed(linked: String) throws {
+        let root = try T.temporaryDirectory("user-hostile")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        let victim = root + "/etc"
+        try FileManager.default.createDirectory(atPath: victim + "/1", withIntermediateDirectories: true)
+        try Data("root:x:0:0\n".utf8).write(to: URL(fileURLWithPath: victim + "/1/passwd"))
+        try T.check(symlink("1", victim + "/current"), "symlink", victim)
+        let eve = root + "/home/eve"
+        try FileManager.default.createDirectory(atPath: eve + "/snap/demo", withIntermediateDirectories: true)
+        if linked == "snap/demo" {
+            try T.check(rmdir(eve + "/snap/demo"), "rmdir", eve)
+            try T.check(symlink(victim, eve + "/snap/demo"), "symlink", eve)
+        } else {
+            try T.check(symlink(victim + "/1", eve + "/snap/demo/1"), "symlink", eve)
+        }
+        try T.check(chown(eve, 1001, 1001), "chown", eve)
+        let before = try Walk(victim)
+
+        let copy = try store.copyData(T.demo, from: T.one, to: T.two)
+        #expect(copy.created)
+        let note = linked == "snap/demo"
+            ? "\(eve)/snap/demo is a symlink (to \(victim)); refreshctl never follows a symlink to users' snap data, so nothing under it is copied, switched or removed: replace the link with the directory it points at"
+            : "\(eve)/snap/demo/1 is a symlink (to \(victim)/1), not a directory; it is not copied to \(eve)/snap/demo/2, and that user's current link stays"
+        #expect(copy.notes == [note])
+        // The others' data is copied all the same.
+        #expect(T.type(root + "/home/alice/snap/demo/2/.config/settings") == S_IFREG)
+        #expect(try store.switchCurrent(T.demo, to: T.two) == [])
+        #expect(T.readLink(root + "/home/alice/snap/demo/current") == "2")
+
+        // Revision 1 collected: its data goes everywhere but through eve's link.
+        let removal = store.removeData(T.demo, T.one, writtenSince: nil, dryRun: false)
+        #expect(removal.directories == [root + "/var/snap/demo/1", root + "/home/alice/snap/demo/1", root + "/root/snap/demo/1"])
+        #expect(removal.problems == (linked == "snap/demo" ? [] : ["\(eve)/snap/demo/1 is a symlink (to \(victim)/1); it is not followed nor removed"]))
+        #expect(try Walk(victim).entries == before.entries)
+        #expect(T.readLink(victim + "/current") == "1")
+        #expect(T.type(victim + "/2") == nil)
+    }
+
+    @Test func removalListsWhatWasWrittenAfterTheSwitchAndNeverCrossesAMount() throws {
+        let root = try T.temporaryDirectory("user-gc")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        let now = Int64(time(nil))
+        let left = Timestamp(secondsSinceEpoch: now - 100)
+        // Written before the switch (an hour ago), then after it (now).
+        let old = timespec(tv_sec: Int(now - 3600), tv_nsec: 0)
+        for path in ["var/snap/demo/1/sub/state", "home/alice/snap/demo/1/.config/settings", "root/snap/demo/1/.config/settings"] {
+            var times = [old, old]
+            try T.check(utimensat(AT_FDCWD, root + "/" + path, &times, AT_SYMLINK_NOFOLLOW), "utimensat", path)
+        }
+        try Data("late\n".utf8).write(to: URL(fileURLWithPath: root + "/home/alice/snap/demo/1/.config/late.log"))
+        try Data("late\n".utf8).write(to: URL(fileURLWithPath: root + "/var/snap/demo/1/sub/journal"))
+        // A file system mounted in root's data: that directory stays, whole.
+        let mountPoint = root + "/root/snap/demo/1/mnt"
+        try T.check(mkdir(mountPoint, 0o755), "mkdir", mountPoint)
+        try T.check(mount("tmpfs", mountPoint, "tmpfs", 0, "size=1m"), "mount", mountPoint)
+        defer { umount2(mountPoint, Int32(MNT_DETACH)) }
+        try Data("other fs\n".utf8).write(to: URL(fileURLWithPath: mountPoint + "/file"))
+
+        let dry = store.removeData(T.demo, T.one, writtenSince: left, dryRun: true)
+        #expect(dry.lateWrites == [root + "/home/alice/snap/demo/1/.config/late.log", root + "/var/snap/demo/1/sub/journal"])
+        #expect(T.type(root + "/var/snap/demo/1/sub/journal") == S_IFREG)
+
+        let removal = store.removeData(T.demo, T.one, writtenSince: left, dryRun: false)
+        #expect(removal == DataRemoval(
+            directories: [root + "/var/snap/demo/1", root + "/home/alice/snap/demo/1"],
+            lateWrites: [root + "/home/alice/snap/demo/1/.config/late.log", root + "/var/snap/demo/1/sub/journal"], lateWriteCount: 2,
+            problems: ["\(root)/root/snap/demo/1 stays: \(mountPoint) is a mount point in it, and removal never crosses into another file system; unmount it, then run gc again"]))
+        #expect(T.type(root + "/var/snap/demo/1") == nil)
+        #expect(T.type(root + "/home/alice/snap/demo/1") == nil)
+        #expect(FileManager.default.fileExists(atPath: mountPoint + "/file"))
+        #expect(FileManager.default.fileExists(atPath: root + "/root/snap/demo/1/.config/settings"))
+        // The other revisions and the shared data are untouched.
+        #expect(T.type(root + "/var/snap/demo/common") == S_IFDIR)
+    }
+
+    /// The whole story through the engine on a real tree: apply copies and switches every
+    /// user's data, revert switches it back, gc removes the newer revision's data with it and
+    /// lists what was written there after the revert; with keep-data the data stays.
+    @Test(arguments: [false, true])
+    func applyRevertAndGcCarryUsersDataAlong(keepData: Bool) async throws {
+        let root = try T.temporaryDirectory("user-story")
+        defer { T.removeTree(root) }
+        _ = try Self.makeHost(root)
+        let engine = RefreshEngine(adapters: .linux(root: root, serviceManager: .none))
+        let policy = LoadedPolicy(policy: try Policy(parsing: "version: 1\ndefaults:\n  keep-data: \(keepData)\n", file: "policy.yaml"), source: nil)
+        let applied = try await engine.apply(try RefreshRequest(parsing: ["demo=2"]), policy: policy, wait: false)
+        #expect(applied.snaps.first?.outcome == .refreshed, "\(applied.text())")
+        #expect(applied.warnings == [])
+        for link in ["snap/demo/current", "var/snap/demo/current", "home/alice/snap/demo/current", "root/snap/demo/current"] {
+            #expect(T.readLink(root + "/" + link) == "2", "\(link)")
+        }
+        #expect(T.type(root + "/home/alice/snap/demo/2/.config/settings") == S_IFREG)
+        #expect(FileManager.default.fileExists(atPath: root + "/var/lib/refreshctl/left/demo_1"))
+
+        let reverted = try await engine.revert(T.demo, to: nil, policy: policy, wait: false)
+        #expect(reverted.snaps.first?.outcome == .refreshed, "\(reverted.text())")
+        #expect(T.readLink(root + "/home/alice/snap/demo/current") == "1")
+        #expect(T.readLink(root + "/var/snap/demo/current") == "1")
+        // Something of revision 2 writes on after the revert.
+        try Data("late\n".utf8).write(to: URL(fileURLWithPath: root + "/home/alice/snap/demo/2/.config/after-revert"))
+
+        let report = try engine.collectGarbage(retain: 1, dryRun: false, wait: false, policy: policy.policy)
+        let directories = "\(root)/var/snap/demo/2, \(root)/home/alice/snap/demo/2, \(root)/root/snap/demo/2"
+        let left = try #require(StateRecords(layout: HostLayout(root: root)).leftAt(T.demo, T.two))
+        if keepData {
+            #expect(report.text() == "demo revision 2: removed\n  data kept (policy.yaml:3: defaults keep-data: true): \(directories)\n")
+            #expect(T.type(root + "/home/alice/snap/demo/2/.config/after-revert") == S_IFREG)
+        } else {
+            #expect(report.text().hasPrefix("demo revision 2: removed\n  data removed: \(directories)\n  written after revision 2 stopped being current (\(left)), "))
+            #expect(report.text().contains("\n    \(root)/home/alice/snap/demo/2/.config/after-revert\n"))
+            for path in ["home/alice/snap/demo/2", "root/snap/demo/2", "var/snap/demo/2"] {
+                #expect(T.type(root + "/" + path) == nil, "\(path)")
+            }
+        }
+        #expect(T.type(root + "/snap/demo/2") == nil)
+        #expect(T.type(root + "/home/alice/snap/demo/1/.config/settings") == S_IFREG)
+    }
+}

@@ -22,7 +22,7 @@ import Testing
               - snap: "my-*"
                 on-refresh: kill
             """, file: "policy.yaml")
-        #expect(policy.keepsData(Self.vlc) == (false, "policy.yaml:7: rule 2 (snap: vlc) keep-data: false") as (Bool, String))
+        #expect(policy.keepsData(Self.vlc) == (false, "policy.yaml:9: rule 2 (snap: vlc) keep-data: false") as (Bool, String))
         // A matching rule that does not set it falls back to defaults.
         #expect(policy.keepsData(Self.db) == (true, "policy.yaml:3: defaults keep-data: true") as (Bool, String))
         #expect(policy.keepsData(Self.other).keep)

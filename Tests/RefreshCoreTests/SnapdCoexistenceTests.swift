@@ -75,7 +75,10 @@ struct SnapdCoexistenceTests {
         process.executableURL = URL(fileURLWithPath: fake)
         process.arguments = ["60"]
         try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         let found = SnapdPresence.snapdProcess(root: "/", proc: "/proc")
         #expect(found != nil)
         if let found, found != process.processIdentifier {

@@ -166,8 +166,9 @@ struct UserDataTests {
     }
 
     /// The whole story through the engine on a real tree: apply copies and switches every
-    /// user's data, revert switches it back, gc removes the newer revision's data with it and
-    /// lists what was written there after the revert; with keep-data the data stays.
+    /// user's data, revert switches it back, a second apply switches again without copying over
+    /// anything, and gc removes the old revision's data with it, listing what was written there
+    /// after the switch; with keep-data the data stays.
     @Test(arguments: [false, true])
     func applyRevertAndGcCarryUsersDataAlong(keepData: Bool) async throws {
         let root = try T.temporaryDirectory("user-story")
@@ -175,36 +176,45 @@ struct UserDataTests {
         _ = try Self.makeHost(root)
         let engine = RefreshEngine(adapters: .linux(root: root, serviceManager: .none))
         let policy = LoadedPolicy(policy: try Policy(parsing: "version: 1\ndefaults:\n  keep-data: \(keepData)\n", file: "policy.yaml"), source: nil)
+        let links = ["snap/demo/current", "var/snap/demo/current", "home/alice/snap/demo/current", "root/snap/demo/current"]
         let applied = try await engine.apply(try RefreshRequest(parsing: ["demo=2"]), policy: policy, wait: false)
         #expect(applied.snaps.first?.outcome == .refreshed, "\(applied.text())")
         #expect(applied.warnings == [])
-        for link in ["snap/demo/current", "var/snap/demo/current", "home/alice/snap/demo/current", "root/snap/demo/current"] {
-            #expect(T.readLink(root + "/" + link) == "2", "\(link)")
-        }
+        for link in links { #expect(T.readLink(root + "/" + link) == "2", "\(link)") }
         #expect(T.type(root + "/home/alice/snap/demo/2/.config/settings") == S_IFREG)
         #expect(FileManager.default.fileExists(atPath: root + "/var/lib/refreshctl/left/demo_1"))
+        // The new revision writes its own data.
+        try Data("new\n".utf8).write(to: URL(fileURLWithPath: root + "/home/alice/snap/demo/2/.config/from-2"))
 
         let reverted = try await engine.revert(T.demo, to: nil, policy: policy, wait: false)
         #expect(reverted.snaps.first?.outcome == .refreshed, "\(reverted.text())")
-        #expect(T.readLink(root + "/home/alice/snap/demo/current") == "1")
-        #expect(T.readLink(root + "/var/snap/demo/current") == "1")
-        // Something of revision 2 writes on after the revert.
-        try Data("late\n".utf8).write(to: URL(fileURLWithPath: root + "/home/alice/snap/demo/2/.config/after-revert"))
+        for link in links { #expect(T.readLink(root + "/" + link) == "1", "\(link)") }
 
+        let again = try await engine.apply(try RefreshRequest(parsing: ["demo=2"]), policy: policy, wait: false)
+        #expect(again.snaps.first?.outcome == .refreshed, "\(again.text())")
+        for link in links { #expect(T.readLink(root + "/" + link) == "2", "\(link)") }
+        // Never copied over: what revision 2 wrote is still there.
+        #expect(T.type(root + "/home/alice/snap/demo/2/.config/from-2") == S_IFREG)
+        // A process of revision 1 writes on after the switch.
+        try Data("late\n".utf8).write(to: URL(fileURLWithPath: root + "/home/alice/snap/demo/1/.config/after-switch"))
+
+        let records = StateRecords(layout: HostLayout(root: root))
+        let left = try #require(records.leftAt(T.demo, T.one))
         let report = try engine.collectGarbage(retain: 1, dryRun: false, wait: false, policy: policy.policy)
-        let directories = "\(root)/var/snap/demo/2, \(root)/home/alice/snap/demo/2, \(root)/root/snap/demo/2"
-        let left = try #require(StateRecords(layout: HostLayout(root: root)).leftAt(T.demo, T.two))
+        let directories = "\(root)/var/snap/demo/1, \(root)/home/alice/snap/demo/1, \(root)/root/snap/demo/1"
+        // The recorded time goes with the data, and stays with kept data.
+        #expect((records.leftAt(T.demo, T.one) != nil) == keepData)
         if keepData {
-            #expect(report.text() == "demo revision 2: removed\n  data kept (policy.yaml:3: defaults keep-data: true): \(directories)\n")
-            #expect(T.type(root + "/home/alice/snap/demo/2/.config/after-revert") == S_IFREG)
+            #expect(report.text() == "demo revision 1: removed\n  data kept (policy.yaml:3: defaults keep-data: true): \(directories)\n")
+            #expect(T.type(root + "/home/alice/snap/demo/1/.config/after-switch") == S_IFREG)
         } else {
-            #expect(report.text().hasPrefix("demo revision 2: removed\n  data removed: \(directories)\n  written after revision 2 stopped being current (\(left)), "))
-            #expect(report.text().contains("\n    \(root)/home/alice/snap/demo/2/.config/after-revert\n"))
-            for path in ["home/alice/snap/demo/2", "root/snap/demo/2", "var/snap/demo/2"] {
+            #expect(report.text().hasPrefix("demo revision 1: removed\n  data removed: \(directories)\n  written after revision 1 stopped being current (\(left)), "))
+            #expect(report.text().contains("\n    \(root)/home/alice/snap/demo/1/.config/after-switch\n"))
+            for path in ["home/alice/snap/demo/1", "root/snap/demo/1", "var/snap/demo/1"] {
                 #expect(T.type(root + "/" + path) == nil, "\(path)")
             }
         }
-        #expect(T.type(root + "/snap/demo/2") == nil)
-        #expect(T.type(root + "/home/alice/snap/demo/1/.config/settings") == S_IFREG)
+        #expect(T.type(root + "/snap/demo/1") == nil)
+        #expect(T.type(root + "/home/alice/snap/demo/2/.config/settings") == S_IFREG)
     }
 }

@@ -127,6 +127,29 @@ struct UserDataTests {
         #expect(T.type(victim + "/2") == nil)
     }
 
+    /// A file system a user mounted in their data (a FUSE mount, say) is never read by root's
+    /// copy, and a `current` that is not a link is left alone: both are notes, the rest goes on.
+    @Test func aMountInAUsersDataOrACurrentThatIsNoLinkIsSkippedWithANote() throws {
+        let root = try T.temporaryDirectory("user-mount")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        let mountPoint = root + "/home/alice/snap/demo/1/mnt"
+        try T.check(mkdir(mountPoint, 0o755), "mkdir", mountPoint)
+        try T.check(mount("tmpfs", mountPoint, "tmpfs", 0, "size=1m"), "mount", mountPoint)
+        defer { umount2(mountPoint, Int32(MNT_DETACH)) }
+        try T.check(unlink(root + "/root/snap/demo/current"), "unlink", "current")
+        try T.check(mkdir(root + "/root/snap/demo/current", 0o755), "mkdir", "current")
+        let copy = try store.copyData(T.demo, from: T.one, to: T.two)
+        #expect(copy.notes == ["\(mountPoint) is a mount point in a user's snap data; a copy never reads another file system there, so \(root)/home/alice/snap/demo/1 is not copied, and that user's current link stays"])
+        #expect(T.type(root + "/home/alice/snap/demo/2") == nil)
+        #expect(T.type(root + "/root/snap/demo/2/.config/settings") == S_IFREG)
+        let notes = try store.switchCurrent(T.demo, to: T.two)
+        #expect(notes == ["\(root)/root/snap/demo/current is a directory; it must be a link to a revision, so it is left as it is and does not name revision 2: move it away"])
+        #expect(T.readLink(root + "/home/alice/snap/demo/current") == "1")
+        #expect(T.type(root + "/root/snap/demo/current") == S_IFDIR)
+        #expect(T.readLink(root + "/var/snap/demo/current") == "2")
+    }
+
     @Test func removalListsWhatWasWrittenAfterTheSwitchAndNeverCrossesAMount() throws {
         let root = try T.temporaryDirectory("user-gc")
         defer { T.removeTree(root) }

@@ -169,8 +169,9 @@ extension FileSystemRevisionStore {
             let newLink = "current.refreshctl-new"
             for root in roots where entryKind(revision.description, at: root.fd) == .directory {
                 let link = "\(root.path)/current"
-                if case .other(let what) = entryKind("current", at: root.fd), !what.hasPrefix("a symlink") {
-                    notes.append("\(link) is \(what), not a symlink; it is left as it is, so it does not name revision \(revision): move it away")
+                if case .success(let info) = Syscall.lstat("current", at: root.fd), info.st_mode & S_IFMT != S_IFLNK {
+                    let what = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a symlink"
+                    notes.append("\(link) is \(what); it must be a link to a revision, so it is left as it is and does not name revision \(revision): move it away")
                     continue
                 }
                 _ = unlinkat(root.fd, newLink, 0)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RefreshCore
 
@@ -42,6 +43,17 @@ import Testing
             """, file: "policy.yaml")
         #expect(policy.keepDataSummary == "keep-data (gc leaves the data directories of a collected revision): false in defaults (line 3); true in rule 1 (snap: my-db) (line 6)")
         #expect(try Policy(parsing: "version: 1\n", file: "p.yaml").keepDataSummary == nil)
+    }
+
+    @Test func refreshctlCheckPrintsWhereKeepDataIsSet() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("refreshctl-keep-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("policy.yaml").path
+        try Data("version: 1\nrules:\n  - snap: my-db\n    keep-data: true\n".utf8).write(to: URL(fileURLWithPath: file))
+        let run = try runProduct("refreshctl", ["check", file])
+        #expect(run.code == 0)
+        #expect(String(decoding: run.stdout, as: UTF8.self) == "\(file): OK, 1 rule\n  keep-data (gc leaves the data directories of a collected revision): true in rule 1 (snap: my-db) (line 4)\n")
     }
 
     @Test(arguments: [

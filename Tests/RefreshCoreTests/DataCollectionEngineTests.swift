@@ -146,4 +146,24 @@ import RefreshFakes
         #expect(report.snaps.first?.data.first?.keptBy == "/etc/refreshctl/policy.yaml:3: defaults keep-data: true")
         #expect(!host.log.contains("remove data vlc 8"))
     }
+
+    /// The last user of an old revision exits between the watch's collection and its look for
+    /// users to wait on: the watch collects again instead of stopping with the revision there.
+    @Test func gcWatchCollectsWhatItsLastUserLeftBetweenTwoLooks() async throws {
+        let host = try host()
+        host.with { world in
+            world.snaps[Self.vlc]?.current = Self.r12
+            world.beforeScan = { number, world in
+                // Scan 1: the collection (8 and 10 in use, nothing to collect); before scan 2,
+                // the look for users, both exit.
+                if number == 2 {
+                    world.exit(4242)
+                    world.exit(4243)
+                }
+            }
+        }
+        try await RefreshEngine(adapters: host.adapters()).watch(retain: 2, names: [Self.vlc], rescan: .seconds(600)) { _ in }
+        #expect(host.log.contains("remove vlc 8"))
+        #expect(host.world.snaps[Self.vlc]?.revisions[Self.r8] == nil)
+    }
 }

@@ -130,7 +130,16 @@ extension RefreshEngine {
                     holders.formUnion(entry.pinnedBy)
                 }
             }
-            if holders.isEmpty { return }
+            if holders.isEmpty {
+                // The last user may have exited between the collection and this look: collect
+                // what became collectable since, once, rather than stop with it still there.
+                let attempted = Set(collected.entries.map { SnapRevision($0.snap, $0.revision) })
+                let fresh = status.snaps.contains { snap in
+                    snap.revisions.contains { $0.lifecycle == .collectable && !attempted.contains(SnapRevision(snap.name, $0.revision)) }
+                }
+                if fresh { continue }
+                return
+            }
             var handles: [ProcessHandle] = []
             for process in host.state.processes where holders.contains(process.pid) {
                 // Only waits: the handle tells when it exits; nothing is sent.

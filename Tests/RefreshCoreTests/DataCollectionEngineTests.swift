@@ -118,6 +118,7 @@ import RefreshFakes
         #expect(vlc.data.first?.removal.directories == ["/var/snap/vlc/8"])
         #expect(host.log.contains("remove data vlc 8"))
         #expect(report.text().contains("  removed revision 8\n    data removed: /var/snap/vlc/8\n"))
+        #expect(report.json().contains(#""removed":["8"],"data":[{"revision":"8","kept":false,"directories":["/var/snap/vlc/8"],"left-at":null,"late-writes":[],"late-write-count":0,"problems":[]}],"kept":["#))
         // 10 stopped being current at the switch, at the fake clock's wall time.
         let switched = try #require(host.world.snaps[Self.vlc]?.leftAt[Self.r10])
         #expect(switched == Timestamp(rfc3339: "2026-11-27T12:00:00Z"))
@@ -165,5 +166,21 @@ import RefreshFakes
         try await RefreshEngine(adapters: host.adapters()).watch(retain: 2, names: [Self.vlc], rescan: .seconds(600)) { _ in }
         #expect(host.log.contains("remove vlc 8"))
         #expect(host.world.snaps[Self.vlc]?.revisions[Self.r8] == nil)
+    }
+
+    /// The homes that had the target's data before a refresh are journalled, so an undo after a
+    /// crash never removes a user's own data; an entry without any reads as before.
+    @Test func theJournalKeepsTheHomesThatHadTheTargetsData() throws {
+        let entry = JournalRecord.SnapEntry(
+            name: Self.vlc, from: Self.r10, to: Self.r12, state: .planned, targetWasMounted: false, dataExisted: false,
+            remove: [], userDataExisted: ["/home/alice", "/root"])
+        let record = JournalRecord(operation: "apply", phase: .staging, policy: nil, started: Self.left, snaps: [entry])
+        let text = record.encoded()
+        #expect(text.contains(#""user-data-existed":["/home/alice","/root"]"#))
+        #expect(try JournalRecord(decoding: text, file: "journal.json") == record)
+        var plain = record
+        plain.snaps[0].userDataExisted = []
+        #expect(!plain.encoded().contains("user-data-existed"))
+        #expect(try JournalRecord(decoding: plain.encoded(), file: "journal.json") == plain)
     }
 }

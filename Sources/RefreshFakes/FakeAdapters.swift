@@ -74,6 +74,13 @@ public struct FakeRevisionStore: RevisionStore {
 
     public func userDataHomes(_ snap: SnapName, _ revision: Revision) -> [String] { [] }
 
+    public func dataLeftBehind(_ snap: SnapName) -> [Revision] {
+        host.with { world in
+            guard let record = world.snaps[snap] else { return [] }
+            return record.data.filter { record.revisions[$0] == nil && !record.images.contains($0) }.sorted()
+        }
+    }
+
     public func removeData(_ snap: SnapName, _ revision: Revision, writtenSince: Timestamp?, dryRun: Bool) -> DataRemoval {
         host.with { world in
             guard let record = world.snaps[snap], record.data.contains(revision) else { return DataRemoval() }

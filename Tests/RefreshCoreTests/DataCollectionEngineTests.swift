@@ -183,4 +183,27 @@ import RefreshFakes
         #expect(!plain.encoded().contains("user-data-existed"))
         #expect(try JournalRecord(decoding: plain.encoded(), file: "journal.json") == plain)
     }
+
+    /// Data left behind by revisions removed before gc removed data with them (it piled up):
+    /// gc removes it once, unless the policy keeps data; `--dry-run` says so.
+    @Test func dataOfRevisionsNoLongerInstalledIsCollected() throws {
+        let host = try host()
+        let r5 = Revision("5")!
+        host.with { world in
+            world.snaps[Self.vlc]?.data.insert(r5)
+            world.snaps[SnapName("db")!]?.data.insert(r5)
+        }
+        let engine = RefreshEngine(adapters: host.adapters())
+        let dry = try engine.collectGarbage(retain: 2, dryRun: true, names: [Self.vlc], wait: false)
+        #expect(dry.text() == "vlc revision 5: not installed: would remove its data\n  data would be removed: /var/snap/vlc/5\n  when revision 5 stopped being current is not recorded, so what was written there since cannot be told\n")
+        let kept = try engine.collectGarbage(retain: 2, dryRun: false, names: [Self.vlc], wait: false, policy: policy("version: 1\ndefaults:\n  keep-data: true\n"))
+        #expect(kept.entries.isEmpty)
+        #expect(host.world.snaps[Self.vlc]?.data.contains(r5) == true)
+        let report = try engine.collectGarbage(retain: 2, dryRun: false, names: [Self.vlc], wait: false)
+        #expect(report.entries.map(\.result) == [.removedData])
+        #expect(host.log == ["remove data vlc 5"])
+        // Only the snaps named; then nothing is left to do.
+        #expect(host.world.snaps[SnapName("db")!]?.data.contains(r5) == true)
+        #expect(try engine.collectGarbage(retain: 2, dryRun: true, names: [Self.vlc], wait: false).entries.isEmpty)
+    }
 }

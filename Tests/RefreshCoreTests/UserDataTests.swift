@@ -150,6 +150,26 @@ struct UserDataTests {
         #expect(T.readLink(root + "/var/snap/demo/current") == "2")
     }
 
+    /// Data of revisions no longer installed goes; data of a revision that is there in any
+    /// form (a symlinked revision directory, an image not yet mounted) stays.
+    @Test func dataLeftBehindByRevisionsNoLongerInstalledGoes() throws {
+        let root = try T.temporaryDirectory("user-orphans")
+        defer { T.removeTree(root) }
+        let store = try Self.makeHost(root)
+        for path in ["var/snap/demo/7", "home/alice/snap/demo/7/x", "root/snap/demo/8", "var/snap/demo/9", "var/snap/demo/10"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + path, withIntermediateDirectories: true)
+        }
+        try T.check(symlink(root + "/elsewhere", root + "/snap/demo/9"), "symlink", "snap/demo/9")
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/snapd/snaps", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: root + "/var/lib/snapd/snaps/demo_10.snap"))
+        #expect(store.dataLeftBehind(T.demo) == [Revision("7")!, Revision("8")!])
+        let engine = RefreshEngine(adapters: .linux(root: root, serviceManager: .none))
+        let report = try engine.collectGarbage(retain: 2, dryRun: false, wait: false)
+        #expect(report.entries.map { "\($0.revision) \($0.result.rawValue)" } == ["7 not installed: removed its data", "8 not installed: removed its data"])
+        for path in ["var/snap/demo/7", "home/alice/snap/demo/7", "root/snap/demo/8"] { #expect(T.type(root + "/" + path) == nil, "\(path)") }
+        for path in ["var/snap/demo/9", "var/snap/demo/10", "var/snap/demo/1", "home/alice/snap/demo/1"] { #expect(T.type(root + "/" + path) == S_IFDIR, "\(path)") }
+    }
+
     @Test func removalListsWhatWasWrittenAfterTheSwitchAndNeverCrossesAMount() throws {
         let root = try T.temporaryDirectory("user-gc")
         defer { T.removeTree(root) }

@@ -105,6 +105,10 @@ public protocol RevisionStore: Sendable {
     func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) -> [String]
     /// Unmounts and removes a revision that is not current (its image and its directory).
     func removeRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError)
+    /// The revisions that are not installed in any form (nothing at `snap/NAME/REV`, no image)
+    /// but have a data directory, the system's or any user's (symlinks are neither followed nor
+    /// counted): left behind before `gc` removed data with its revisions. Sorted.
+    func dataLeftBehind(_ snap: SnapName) -> [Revision]
     /// Removes the data directories of a revision that is not current (the system's and every
     /// user's), never following a symlink nor crossing into another file system; first lists
     /// the files in them modified in or after `writtenSince`. With `dryRun`, only looks.

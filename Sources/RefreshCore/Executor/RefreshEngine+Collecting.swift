@@ -80,8 +80,10 @@ extension RefreshEngine {
     ///   - names: only these snaps; all when empty.
     ///   - wait: wait for a refresh that holds the lock instead of failing with `locked`.
     ///   - policy: whose `keep-data` says whether a collected revision's data directories stay.
+    ///   - leftBehind: also remove the data directories of revisions that are no longer installed
+    ///     (left behind before gc removed data with its revisions), unless the policy keeps them.
     public func collectGarbage(
-        retain: Int, dryRun: Bool, names: [SnapName] = [], wait: Bool, policy: Policy = .builtIn
+        retain: Int, dryRun: Bool, names: [SnapName] = [], wait: Bool, policy: Policy = .builtIn, leftBehind: Bool = true
     ) throws(RefreshCoreError) -> GarbageReport {
         let host = adapters.readHost()
         let status = HostStatus(state: host.state, listing: host.listing, retain: retain, names: names)
@@ -89,14 +91,17 @@ extension RefreshEngine {
         let candidates = status.snaps.flatMap { snap in
             snap.revisions.filter { $0.lifecycle == .collectable }.map { (snap.name, $0.revision) }
         }
+        let orphans = leftBehind ? dataLeftBehind(host.listing, names: names, policy: policy) : []
         if dryRun {
             return GarbageReport(entries: candidates.map { snap, revision in
                 GarbageReport.Entry(
                     snap: snap, revision: revision, result: .wouldRemove,
                     data: data(of: revision, of: snap, policy: policy, dryRun: true))
+            } + orphans.map { snap, revision in
+                GarbageReport.Entry(snap: snap, revision: revision, result: .wouldRemoveData, data: data(of: revision, of: snap, policy: policy, dryRun: true))
             })
         }
-        guard !candidates.isEmpty else { return GarbageReport(entries: []) }
+        guard !candidates.isEmpty || !orphans.isEmpty else { return GarbageReport(entries: []) }
         let hold = try adapters.lock.acquire(wait: wait)
         defer { hold.release() }
         for (snap, revision) in candidates {
@@ -105,7 +110,23 @@ extension RefreshEngine {
             case .failure(let why): entries.append(.init(snap: snap, revision: revision, result: .kept, why: why.message))
             }
         }
+        for (snap, revision) in orphans {
+            // Re-checked under the lock: a refresh may have staged it meanwhile.
+            guard adapters.store.dataLeftBehind(snap).contains(revision) else { continue }
+            entries.append(.init(snap: snap, revision: revision, result: .removedData, data: data(of: revision, of: snap, policy: policy, dryRun: false)))
+        }
         return GarbageReport(entries: entries)
+    }
+
+    /// Revisions of installed snaps that are not installed (no revision directory, no image) but
+    /// still have data directories, where the policy does not keep data. Sorted.
+    private func dataLeftBehind(_ listing: StoreListing, names: [SnapName], policy: Policy) -> [(SnapName, Revision)] {
+        var found: [(SnapName, Revision)] = []
+        for snap in listing.snaps where names.isEmpty || names.contains(snap.name) {
+            guard !policy.keepsData(snap.name).keep else { continue }
+            for revision in adapters.store.dataLeftBehind(snap.name) { found.append((snap.name, revision)) }
+        }
+        return found
     }
 
     /// `refreshctl gc --watch`: collects, then waits for the processes that hold old revisions
@@ -118,8 +139,11 @@ extension RefreshEngine {
         retain: Int, names: [SnapName] = [], rescan: TimeSpan = .seconds(60), policy: Policy = .builtIn,
         report: @Sendable (GarbageReport) -> Void
     ) async throws(RefreshCoreError) {
+        var first = true
         while true {
-            let collected = try collectGarbage(retain: retain, dryRun: false, names: names, wait: true, policy: policy)
+            // Data left behind by revisions no longer installed is collected once, not at every pass.
+            let collected = try collectGarbage(retain: retain, dryRun: false, names: names, wait: true, policy: policy, leftBehind: first)
+            first = false
             if !collected.entries.isEmpty { report(collected) }
             let host = adapters.readHost()
             let status = HostStatus(state: host.state, listing: host.listing, retain: retain, names: names)
@@ -163,6 +187,9 @@ public struct GarbageReport: Sendable, Hashable {
             case removed
             case wouldRemove = "would remove"
             case kept
+            /// The revision was no longer installed; only its data directories were left.
+            case removedData = "not installed: removed its data"
+            case wouldRemoveData = "not installed: would remove its data"
         }
 
         public var snap: SnapName

@@ -224,6 +224,31 @@ extension FileSystemRevisionStore {
 
     // MARK: Collecting
 
+    public func dataLeftBehind(_ snap: SnapName) -> [Revision] {
+        dataRevisions(snap).filter { revision in
+            if case .success = Syscall.lstat(layout.revisionDirectory(snap, revision)) { return false }
+            return !hasImage(snap, revision)
+        }.sorted()
+    }
+
+    /// The revisions with a data directory, the system's or any user's.
+    func dataRevisions(_ snap: SnapName) -> Set<Revision> {
+        var revisions = Set<Revision>()
+        func add(in fd: Int32, path: String) {
+            for name in (try? Syscall.directoryEntries(fd, path: path).get()) ?? [] {
+                if let revision = Revision(name), entryKind(name, at: fd) == .directory { revisions.insert(revision) }
+            }
+        }
+        if case .success(let dataFD) = Syscall.open(layout.dataRoot(snap), O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+            add(in: dataFD, path: layout.dataRoot(snap))
+            Syscall.close(dataFD)
+        }
+        _ = try? withUserDataRoots(snap) { roots, _ in
+            for root in roots { add(in: root.fd, path: root.path) }
+        }
+        return revisions
+    }
+
     public func removeData(_ snap: SnapName, _ revision: Revision, writtenSince: Timestamp?, dryRun: Bool) -> DataRemoval {
         var removal = DataRemoval()
         var late: [String] = []

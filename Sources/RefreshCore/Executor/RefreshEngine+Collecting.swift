@@ -77,6 +77,8 @@ extension RefreshEngine {
     /// (re-checked right before each removal) and beyond `retain`. Takes the lock, unless
     /// `dryRun` only says what would go.
     /// - Parameters:
+    ///   - retain: revisions kept per snap, the current one included.
+    ///   - dryRun: only report what would go; nothing is removed and no lock is taken.
     ///   - names: only these snaps; all when empty.
     ///   - wait: wait for a refresh that holds the lock instead of failing with `locked`.
     ///   - policy: whose `keep-data` says whether a collected revision's data directories stay.
@@ -133,7 +135,10 @@ extension RefreshEngine {
     /// and collects again as each exits, until no old revision is held. The lock is taken only
     /// while collecting, so a refresh can run while the watch waits (for weeks, for a VM).
     /// - Parameters:
+    ///   - retain: revisions kept per snap, the current one included.
+    ///   - names: only these snaps; all when empty.
     ///   - rescan: how often to look again for processes that started holding an old revision.
+    ///   - policy: whose `keep-data` says whether a collected revision's data directories stay.
     ///   - report: receives what each collection did (only when it did something).
     public func watch(
         retain: Int, names: [SnapName] = [], rescan: TimeSpan = .seconds(60), policy: Policy = .builtIn,
@@ -285,7 +290,7 @@ public struct DataOutcome: Sendable, Hashable {
         return lines
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("revision", .string(revision.description)),
             ("kept", .bool(keptBy != nil)),

@@ -39,6 +39,7 @@ public struct RefreshEngine: Sendable {
 
     /// Plans `request` on the host as it is now and carries the plan out.
     /// - Parameters:
+    ///   - request: which snaps to refresh, and to which revision.
     ///   - policy: the policy, with where it came from (journalled for `recover`).
     ///   - wait: wait for another refresh to finish instead of failing with `locked`.
     /// - Returns: what happened to every snap, service and process.
@@ -141,8 +142,10 @@ public struct RefreshEngine: Sendable {
     /// Finishes or rolls back an interrupted apply or revert from its journal: before the
     /// switch it undoes what staging did; after it, it acts on the processes still on the old
     /// revision (re-planned now) and collects. Running it twice is harmless.
-    /// - Parameter policy: the policy the journal names, loaded by the caller; its digest must
-    ///   match the journal's, or nothing is done.
+    /// - Parameters:
+    ///   - policy: the policy the journal names, loaded by the caller; its digest must match
+    ///     the journal's, or nothing is done.
+    ///   - wait: wait for another refresh to finish instead of failing with `locked`.
     /// - Returns: `nil` when there was nothing to recover.
     public func recover(policy: LoadedPolicy, wait: Bool) async throws(RefreshCoreError) -> ApplyReport? {
         let hold = try adapters.lock.acquire(wait: wait)

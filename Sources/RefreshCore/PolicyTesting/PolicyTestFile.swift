@@ -2,7 +2,7 @@
 ///
 /// The host is either written in the file itself (a scenario file plus `expect:` or `cases:`,
 /// as DESIGN.md describes) or named with `scenario: PATH`. `policy:` and `scenario:` paths are
-/// relative to the test file. See ``init(parsing:file:read:)`` for the format.
+/// relative to the test file. See ``init(parsing:file:tree:read:)`` for the format.
 public struct PolicyTestFile: Sendable {
     /// The test file's path, as given.
     public var file: String

@@ -40,7 +40,7 @@ public struct PolicyTestSuite: Sendable {
     /// folder (see ``PolicyTestSource``).
     ///
     /// - Parameters:
-    ///   - paths: the test files, in the order to run them (``TestFileFinder/find(_:)`` sorts).
+    ///   - paths: the test files, in the order to run them (`TestFileFinder.find(_:)` in RefreshIO sorts).
     ///   - policy: a policy for every case, overriding the files' `policy:`
     ///     (`refreshctl test --policy`); `nil` to use theirs.
     ///   - read: reads a file (`RefreshIO` adds an initialiser that reads from disk).
@@ -58,7 +58,7 @@ public struct PolicyTestSuite: Sendable {
     ///
     /// - Parameters:
     ///   - sources: the test files and their trees, in the order to run them
-    ///     (``TestFileFinder/sources(_:)`` sorts).
+    ///     (`TestFileFinder.sources(_:)` in RefreshIO sorts).
     ///   - policy: a policy for every case, overriding the files' `policy:`
     ///     (`refreshctl test --policy`); `nil` to use theirs.
     ///   - read: reads a file inside a tree (`RefreshIO`'s refuses a symbolic link that leads

@@ -27,7 +27,7 @@ public struct HostStatus: Sendable, Hashable {
         public var pinnedBy: [Int32]
         public var mounted: Bool
         public var hasData: Bool
-        /// The lifecycle state the one retention rule gives it (``RevisionLifecycle/assess``).
+        /// The lifecycle state the one retention rule gives it (``RevisionLifecycle/assess(revisions:current:retain:isStaged:users:)``).
         public var lifecycle: RevisionLifecycle.State
     }
 
@@ -44,6 +44,8 @@ public struct HostStatus: Sendable, Hashable {
     public var retain: Int
 
     /// - Parameters:
+    ///   - state: the host's snaps and processes.
+    ///   - listing: what the revision store holds: images, mounts, data, `current` links.
     ///   - names: only these snaps; all when empty.
     ///   - retain: revisions kept per snap, the current one included.
     public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = []) {

@@ -19,7 +19,9 @@ public struct ProcessListing: Sendable, Hashable {
     /// Sorted by PID.
     public var rows: [Row]
 
-    /// - Parameter names: only processes of these snaps (or pinning them); all when empty.
+    /// - Parameters:
+    ///   - state: the host's snaps and processes.
+    ///   - names: only processes of these snaps (or pinning them); all when empty.
     public init(state: SystemState, names: [SnapName] = []) {
         rows = state.processes.compactMap { process in
             guard let binding = process.binding else { return nil }

@@ -1,28 +1,28 @@
 /// Reads typed values out of a ``YAMLNode`` tree against a schema, collecting every error
 /// (not just the first) as a ``Diagnostic`` with its position.
-public struct YAMLReader: Sendable {
-    public private(set) var diagnostics: [Diagnostic] = []
+package struct YAMLReader: Sendable {
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init() {}
+    package init() {}
 
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
-    public mutating func error(_ node: YAMLNode, _ message: String) {
+    package mutating func error(_ node: YAMLNode, _ message: String) {
         diagnostics.append(.error(at: node.location, message))
     }
 
-    public mutating func error(at location: SourceLocation, _ message: String) {
+    package mutating func error(at location: SourceLocation, _ message: String) {
         diagnostics.append(.error(at: location, message))
     }
 
-    public mutating func warning(at location: SourceLocation, _ message: String) {
+    package mutating func warning(at location: SourceLocation, _ message: String) {
         diagnostics.append(.warning(at: location, message))
     }
 
-    public mutating func append(contentsOf more: [Diagnostic]) { diagnostics.append(contentsOf: more) }
+    package mutating func append(contentsOf more: [Diagnostic]) { diagnostics.append(contentsOf: more) }
 
     /// The diagnostics sorted by position, errors and warnings interleaved as in the file.
-    public var sortedDiagnostics: [Diagnostic] {
+    package var sortedDiagnostics: [Diagnostic] {
         diagnostics.enumerated().sorted {
             ($0.element.location, $0.offset) < ($1.element.location, $1.offset)
         }.map(\.element)
@@ -30,7 +30,7 @@ public struct YAMLReader: Sendable {
 
     /// The keys of a mapping with their values, in file order; unknown keys are errors (or,
     /// with `ignoringUnknown`, skipped as snap.yaml's many other keys are).
-    public mutating func fields(
+    package mutating func fields(
         _ node: YAMLNode, what: String, allowed: [String], ignoringUnknown: Bool = false
     ) -> [String: YAMLNode]? {
         guard case .mapping(let pairs) = node.kind else {
@@ -57,7 +57,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A mapping's entries in file order, with keys as strings.
-    public mutating func entries(_ node: YAMLNode, what: String) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)]? {
+    package mutating func entries(_ node: YAMLNode, what: String) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)]? {
         guard case .mapping(let pairs) = node.kind else {
             error(node, "expected \(what) as a mapping, found \(node.kindDescription)")
             return nil
@@ -74,7 +74,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A list's items.
-    public mutating func list(_ node: YAMLNode, what: String) -> [YAMLNode]? {
+    package mutating func list(_ node: YAMLNode, what: String) -> [YAMLNode]? {
         guard case .sequence(let items) = node.kind else {
             error(node, "expected \(what) as a list, found \(node.kindDescription)")
             return nil
@@ -83,7 +83,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A non-empty scalar string (quoted or plain; a plain null is an error).
-    public mutating func string(_ node: YAMLNode, what: String) -> String? {
+    package mutating func string(_ node: YAMLNode, what: String) -> String? {
         guard case .scalar(let text, _) = node.kind, !node.isNull else {
             error(node, "expected \(what) as a string, found \(node.kindDescription)")
             return nil
@@ -96,7 +96,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A plain integer in `range`.
-    public mutating func integer(_ node: YAMLNode, what: String, in range: ClosedRange<Int>) -> Int? {
+    package mutating func integer(_ node: YAMLNode, what: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = node.integer else {
             error(node, "expected \(what) as a whole number from \(range.lowerBound) to \(range.upperBound), found \(node.kindDescription)")
             return nil
@@ -109,7 +109,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// Checks a file's `version:` key, which must be 1; `what` names the file kind ("policy").
-    public mutating func formatVersion(_ node: YAMLNode?, in root: YAMLNode, of what: String) {
+    package mutating func formatVersion(_ node: YAMLNode?, in root: YAMLNode, of what: String) {
         guard let node else {
             error(root, "the \(what) file has no 'version'; add 'version: 1' at the top")
             return
@@ -124,7 +124,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A value that must be one of `choices`.
-    public mutating func choice<T>(_ node: YAMLNode, what: String, _ choices: [(String, T)]) -> T? {
+    package mutating func choice<T>(_ node: YAMLNode, what: String, _ choices: [(String, T)]) -> T? {
         guard let text = string(node, what: what) else { return nil }
         if let match = choices.first(where: { $0.0 == text }) { return match.1 }
         var message = "unknown \(what) '\(text)'; expected one of: \(choices.map(\.0).joined(separator: ", "))"
@@ -136,7 +136,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A duration in the given syntax.
-    public mutating func duration(_ node: YAMLNode, what: String, syntax: TimeSpan.Syntax) -> TimeSpan? {
+    package mutating func duration(_ node: YAMLNode, what: String, syntax: TimeSpan.Syntax) -> TimeSpan? {
         guard case .scalar(let text, _) = node.kind, !node.isNull else {
             error(node, "expected \(what) as a duration such as 30s, found \(node.kindDescription)")
             return nil
@@ -150,7 +150,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A snap name.
-    public mutating func snapName(_ node: YAMLNode, what: String) -> SnapName? {
+    package mutating func snapName(_ node: YAMLNode, what: String) -> SnapName? {
         guard let text = scalarText(node, what: what) else { return nil }
         if let problem = SnapName.problem(with: text) {
             error(node, "invalid \(what) '\(text)': \(problem)")
@@ -160,7 +160,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// An app name.
-    public mutating func appName(_ node: YAMLNode, what: String) -> AppName? {
+    package mutating func appName(_ node: YAMLNode, what: String) -> AppName? {
         guard let text = scalarText(node, what: what) else { return nil }
         if let problem = AppName.problem(with: text) {
             error(node, "invalid \(what) '\(text)': \(problem)")
@@ -170,7 +170,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// A revision (`12` or `x1`).
-    public mutating func revision(_ node: YAMLNode, what: String) -> Revision? {
+    package mutating func revision(_ node: YAMLNode, what: String) -> Revision? {
         guard let text = scalarText(node, what: what) else { return nil }
         if let problem = Revision.problem(with: text) {
             error(node, "invalid \(what) '\(text)': \(problem)")
@@ -180,7 +180,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// An RFC 3339 time.
-    public mutating func timestamp(_ node: YAMLNode, what: String) -> Timestamp? {
+    package mutating func timestamp(_ node: YAMLNode, what: String) -> Timestamp? {
         guard let text = scalarText(node, what: what) else { return nil }
         guard let stamp = Timestamp(rfc3339: text) else {
             error(node, "invalid \(what) '\(text)'; expected an RFC 3339 time such as 2026-11-27T12:00:00Z")

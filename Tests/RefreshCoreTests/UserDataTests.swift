@@ -170,6 +170,36 @@ struct UserDataTests {
         for path in ["var/snap/demo/9", "var/snap/demo/10", "var/snap/demo/1", "home/alice/snap/demo/1"] { #expect(T.type(root + "/" + path) == S_IFDIR, "\(path)") }
     }
 
+    /// A user's copy that fails (their file system is full) undoes the whole refresh, as a
+    /// failed system copy does: nothing half-copied stays, every link is as it was.
+    @Test func aUsersCopyThatFailsUndoesTheRefresh() async throws {
+        let root = try T.temporaryDirectory("user-full")
+        defer { T.removeTree(root) }
+        _ = try Self.makeHost(root)
+        // alice's snap data lives on a small file system with room for one copy of it.
+        let data = root + "/home/alice/snap/demo"
+        try T.check(rename(data, root + "/alice-data"), "rename", data)
+        try T.check(mkdir(data, 0o755), "mkdir", data)
+        try T.check(mount("tmpfs", data, "tmpfs", 0, "size=256k"), "mount", data)
+        defer { umount2(data, Int32(MNT_DETACH)) }
+        try T.run("/bin/cp", ["-a", root + "/alice-data/1", root + "/alice-data/current", data + "/"])
+        try Data(repeating: 7, count: 160 * 1024).write(to: URL(fileURLWithPath: data + "/1/big"))
+        let engine = RefreshEngine(adapters: .linux(root: root, serviceManager: .none))
+        let report = try await engine.apply(try RefreshRequest(parsing: ["demo=2"]), policy: .builtIn, wait: false)
+        let demo = try #require(report.snaps.first)
+        #expect(demo.outcome == .rolledBack)
+        #expect(demo.message?.contains("cannot copy \(data)/1 to \(data)/2") == true, "\(report.text())")
+        #expect(report.exitCode == 1)
+        for link in ["snap/demo/current", "var/snap/demo/current", "home/alice/snap/demo/current", "root/snap/demo/current"] {
+            #expect(T.readLink(root + "/" + link) == "1", "\(link)")
+        }
+        for path in ["var/snap/demo/2", "root/snap/demo/2", "home/alice/snap/demo/2", "home/alice/snap/demo/2.refreshctl-partial"] {
+            #expect(T.type(root + "/" + path) == nil, "\(path)")
+        }
+        #expect(T.type(data + "/1/big") == S_IFREG)
+        #expect(!FileManager.default.fileExists(atPath: root + "/var/lib/refreshctl/journal.json"))
+    }
+
     @Test func removalListsWhatWasWrittenAfterTheSwitchAndNeverCrossesAMount() throws {
         let root = try T.temporaryDirectory("user-gc")
         defer { T.removeTree(root) }

@@ -80,14 +80,41 @@ public struct FakeRevisionStore: RevisionStore {
         }
     }
 
-    public func removeCreatedData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+    public func userDataHomes(_ snap: SnapName, _ revision: Revision) -> [String] { [] }
+
+    public func dataLeftBehind(_ snap: SnapName) -> [Revision] {
+        host.with { world in
+            guard let record = world.snaps[snap] else { return [] }
+            return record.data.filter { record.revisions[$0] == nil && !record.images.contains($0) }.sorted()
+        }
+    }
+
+    public func removeData(_ snap: SnapName, _ revision: Revision, writtenSince: Timestamp?, dryRun: Bool) -> DataRemoval {
+        host.with { world in
+            guard let record = world.snaps[snap], record.data.contains(revision) else { return DataRemoval() }
+            let late = writtenSince.map { since in
+                (record.dataWrites[revision] ?? [:]).filter { $0.value >= since }.keys.map { "/var/snap/\(snap)/\(revision)/\($0)" }.sorted()
+            } ?? []
+            if !dryRun {
+                world.snaps[snap]?.data.remove(revision)
+                world.snaps[snap]?.dataWrites[revision] = nil
+                world.log.append("remove data \(snap) \(revision)")
+            }
+            return DataRemoval(
+                directories: ["/var/snap/\(snap)/\(revision)"], lateWrites: Array(late.prefix(DataRemoval.listLimit)), lateWriteCount: late.count)
+        }
+    }
+
+    public func removeCreatedData(_ snap: SnapName, _ revision: Revision, system: Bool, userDataExisted: [String]) throws(RefreshCoreError) {
+        guard system else { return }
         host.with { world in
             if world.snaps[snap]?.data.remove(revision) != nil { world.log.append("remove data \(snap) \(revision)") }
         }
     }
 
-    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) {
-        try host.with { world throws(RefreshCoreError) in
+    @discardableResult
+    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) -> [String] {
+        try host.with { world throws(RefreshCoreError) -> [String] in
             if world.failSwitch.contains(snap) {
                 throw RefreshCoreError(.io, "cannot switch /snap/\(snap)/current: Input/output error")
             }
@@ -96,6 +123,7 @@ public struct FakeRevisionStore: RevisionStore {
             }
             world.snaps[snap]?.current = revision
             world.log.append("switch \(snap) \(revision)")
+            return []
         }
     }
 
@@ -324,5 +352,15 @@ public struct FakeRecords: RefreshRecords {
 
     public func clearReverts(_ snap: SnapName) {
         host.with { $0.revertedFrom[snap] = nil }
+    public func recordLeaving(_ snap: SnapName, _ revision: Revision, at time: Timestamp) throws(RefreshCoreError) {
+        host.with { $0.snaps[snap]?.leftAt[revision] = time }
+    }
+
+    public func leftAt(_ snap: SnapName, _ revision: Revision) -> Timestamp? {
+        host.with { $0.snaps[snap]?.leftAt[revision] }
+    }
+
+    public func forgetLeaving(_ snap: SnapName, _ revision: Revision) {
+        host.with { _ = $0.snaps[snap]?.leftAt.removeValue(forKey: revision) }
     }
 }

@@ -25,6 +25,11 @@ public final class FakeHost: Sendable {
         public var mounted: Set<Revision> = []
         public var images: Set<Revision> = []
         public var data: Set<Revision> = []
+        /// Files written into a revision's data directory (relative paths), with when: `gc`
+        /// lists those written after the revision stopped being current.
+        public var dataWrites: [Revision: [String: Timestamp]] = [:]
+        /// When each revision last stopped being current (the engine's records).
+        public var leftAt: [Revision: Timestamp] = [:]
         public var postponedSince: Timestamp?
     }
 

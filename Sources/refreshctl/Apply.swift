@@ -25,6 +25,7 @@ struct Apply: AsyncParsableCommand {
             }
             let request = try RefreshRequest(parsing: snaps)
             try ChangeOptions.requireRoot("apply")
+            try options.refuseUnderSnapd("apply")
             let policy = try options.loadPolicy()
             let report = try await options.engine().apply(request, policy: policy, wait: options.wait)
             try options.print(report)

@@ -46,6 +46,12 @@ struct ChangeOptions: ParsableArguments {
         }
     }
 
+    /// Refuses, before anything is read or changed, when snapd manages the host (exit 2).
+    func refuseUnderSnapd(_ command: String) throws(RefreshCoreError) {
+        let canonical = try HostRoot.canonical(root)
+        try SnapdPresence.detect(root: canonical).refuse(command, root: canonical)
+    }
+
     /// The policy, checked: root's and writable by root alone.
     func loadPolicy() throws(RefreshCoreError) -> LoadedPolicy {
         guard let policy else { return .builtIn }

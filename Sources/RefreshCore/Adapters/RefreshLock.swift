@@ -25,4 +25,11 @@ public protocol RefreshRecords: Sendable {
     func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError)
     /// Forgets the reverts of `snap`, once it was refreshed.
     func clearReverts(_ snap: SnapName)
+    /// Records that `revision` of `snap` stops being current at `time` (written right before
+    /// the switch), so `gc` can list what an old process wrote to its data afterwards.
+    func recordLeaving(_ snap: SnapName, _ revision: Revision, at time: Timestamp) throws(RefreshCoreError)
+    /// When `revision` last stopped being current, if recorded.
+    func leftAt(_ snap: SnapName, _ revision: Revision) -> Timestamp?
+    /// Forgets that time, once the revision's data is gone.
+    func forgetLeaving(_ snap: SnapName, _ revision: Revision)
 }

@@ -18,6 +18,8 @@ public struct ApplyReport: Sendable, Hashable {
         public var removed: [Revision]
         /// Revisions the plan would have removed that stay, and why.
         public var kept: [KeptRevision]
+        /// What became of the data directories of the removed revisions.
+        public var data: [DataOutcome] = []
 
         package init(
             name: SnapName, from: Revision?, to: Revision?, outcome: SnapOutcome, message: String? = nil,
@@ -75,7 +77,10 @@ public struct ApplyReport: Sendable, Hashable {
             case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")\(snap.message.map { " (\($0))" } ?? "")")
             case .error: lines.append("\(snap.name): error: \(snap.message ?? "")")
             }
-            for revision in snap.removed { lines.append("  removed revision \(revision)") }
+            for revision in snap.removed {
+                lines.append("  removed revision \(revision)")
+                for data in snap.data where data.revision == revision { lines += data.lines().map { "    " + $0 } }
+            }
             for kept in snap.kept { lines.append("  kept revision \(kept.revision): \(kept.why)") }
         }
         if !services.isEmpty {
@@ -112,6 +117,7 @@ public struct ApplyReport: Sendable, Hashable {
                 ]
                 if let message = snap.message { pairs.append(("message", .string(message))) }
                 pairs.append(("removed", .array(snap.removed.map { .string($0.description) })))
+                if !snap.data.isEmpty { pairs.append(("data", .array(snap.data.map { $0.json() }))) }
                 pairs.append(("kept", .array(snap.kept.map { .object([("revision", .string($0.revision.description)), ("why", .string($0.why))]) })))
                 return .object(pairs)
             })),

@@ -145,7 +145,8 @@ public struct RefreshEngine: Sendable {
                 let entry = JournalRecord.SnapEntry(
                     name: snapPlan.name, from: from, to: to, state: .planned,
                     targetWasMounted: adapters.store.isMounted(snapPlan.name, to),
-                    dataExisted: adapters.store.hasData(snapPlan.name, to), remove: snapPlan.remove)
+                    dataExisted: adapters.store.hasData(snapPlan.name, to), remove: snapPlan.remove,
+                    userDataExisted: adapters.store.userDataHomes(snapPlan.name, to))
                 runs.append(SnapRun(entry: entry, plan: snapPlan, report: snapReport))
                 continue
             case .postponed:
@@ -281,6 +282,7 @@ public struct RefreshEngine: Sendable {
                     if !copy.vanished.isEmpty {
                         report.warnings.append("\(runs[index].name): \(copy.vanished.count) file\(copy.vanished.count == 1 ? "" : "s") vanished from the data directory while it was copied: \(copy.vanished.joined(separator: ", "))")
                     }
+                    report.warnings += copy.notes.map { "\(runs[index].name): \($0)" }
                     try runs[index].feed(.staged)
                 case .failure(let error):
                     try runs[index].feed(.abort(error.message))
@@ -302,7 +304,9 @@ public struct RefreshEngine: Sendable {
         try write(&record, runs, phase: .switching)
         try crashPoint("journal:switching")
         for index in runs.indices where runs[index].next == .switchCurrent {
-            try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.to)
+            recordLeaving(runs[index].name, runs[index].entry.from, report: &report)
+            let notes = try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.to)
+            report.warnings += notes.map { "\(runs[index].name): \($0)" }
             try runs[index].feed(.switched)
         }
         try crashPoint("done:switching")
@@ -336,7 +340,9 @@ public struct RefreshEngine: Sendable {
         }
         for index in runs.indices {
             if case .switchBack(let reason)? = runs[index].next {
-                try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.from)
+                recordLeaving(runs[index].name, runs[index].entry.to, report: &report)
+                let notes = try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.from)
+                report.warnings += notes.map { "\(runs[index].name): \($0)" }
                 runs[index].report.outcome = .rolledBack
                 runs[index].report.message = "\(reason); current is back at \(runs[index].entry.from)"
                 runs[index].entry.reason = reason
@@ -350,8 +356,9 @@ public struct RefreshEngine: Sendable {
         try crashPoint("journal:collecting")
         for index in runs.indices where runs[index].next == .collect {
             let entry = runs[index].entry
-            let collected = collect(entry.remove, of: entry.name)
+            let collected = collect(entry.remove, of: entry.name, policy: policy)
             runs[index].report.removed = collected.removed
+            runs[index].report.data = collected.data
             runs[index].report.kept = (runs[index].plan?.keep ?? []) + collected.kept
             adapters.records.clearPostponement(entry.name)
             if record.operation == "revert" {
@@ -431,7 +438,18 @@ public struct RefreshEngine: Sendable {
         if !entry.targetWasMounted, adapters.store.isMounted(entry.name, entry.to) {
             try adapters.store.unmount(entry.name, entry.to)
         }
-        if !entry.dataExisted { try adapters.store.removeCreatedData(entry.name, entry.to) }
+        try adapters.store.removeCreatedData(entry.name, entry.to, system: !entry.dataExisted, userDataExisted: entry.userDataExisted)
+    }
+
+    /// Records, right before a switch, when `revision` stops being current: `gc` later lists
+    /// what a process of it wrote to its data after that. A failure to record only loses
+    /// that listing, so it is a warning, never a failed refresh.
+    private func recordLeaving(_ snap: SnapName, _ revision: Revision, report: inout ApplyReport) {
+        do {
+            try adapters.records.recordLeaving(snap, revision, at: adapters.clock.wallTime())
+        } catch {
+            report.warnings.append("\(snap): \(error.message); gc will not be able to list what revision \(revision) writes to its data from now on")
+        }
     }
 
     /// For recover: plans the processes still on the old revisions again, as a move from the

@@ -28,6 +28,9 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Text: under each service and process, why (the full reason), how, and where each setting came from.")
+    var explain = false
+
     @Option(name: .long, help: ArgumentHelp("On a live host, what runs the daemons: auto (systemd when it is PID 1), systemd, or none.", valueName: "auto|systemd|none"))
     var serviceManager: ServiceManagerChoice = .auto
 
@@ -80,7 +83,7 @@ struct Plan: ParsableCommand {
             var plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
             // On a live host, a restart nobody can carry out is an error the plan shows up front.
             if let adapters, adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
-            print(format == .json ? plan.json() : plan.text(), terminator: "")
+            print(format == .json ? plan.json() : plan.text(explain: explain), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {
             throw ExitCode(Output.fail(error))

@@ -283,6 +283,20 @@ struct CLITests {
         }
     }
 
+    @Test("the README's sample plan is what the shipped workstation example prints")
+    func readmeSamplePlanIsTrue() throws {
+        let readme = try String(contentsOf: cliPackageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = "For the shipped workstation\n  example:\n\n  ```\n"
+        let start = try #require(readme.range(of: marker), "the README's plan sample is gone")
+        let end = try #require(readme.range(of: "\n  ```\n", range: start.upperBound..<readme.endIndex))
+        let sample = readme[start.upperBound..<end.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("  ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        #expect(sample.split(separator: "\n").count >= 5)
+        let run = try refreshctl(["plan", "--scenario", exampleScenario, "--policy", examplePolicy])
+        #expect(run.status == 0)
+        #expect(run.out.contains(sample + "\n"), "README sample:\n\(sample)\nactual plan:\n\(run.out)")
+    }
+
     @Test("plan --explain adds why, how and each setting's source under every decision")
     func planExplain() throws {
         let plain = try refreshctl(["plan", "--scenario", exampleScenario, "--policy", examplePolicy, "vlc", "libvirt"])

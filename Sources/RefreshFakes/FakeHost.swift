@@ -26,6 +26,8 @@ public final class FakeHost: Sendable {
         public var images: Set<Revision> = []
         public var data: Set<Revision> = []
         public var postponedSince: Timestamp?
+        /// A hold put by hand.
+        public var hold: SnapHold?
     }
 
     /// A process on the fake host.
@@ -79,6 +81,10 @@ public final class FakeHost: Sendable {
         /// Set to make the next journal write fail, as a full disk would.
         public var failJournalWrites = false
         public var lockHeld = false
+        /// Each snap's refresh history, as the engine recorded it.
+        public var history: [SnapName: RefreshHistory] = [:]
+        /// Makes recording history fail (a full disk).
+        public var historyFails = false
         /// What the engine did, in order: `mount vlc 12`, `copy vlc 10 12`, `switch vlc 12`,
         /// `signal SIGTERM 4242`, `run /bin/stop`, `remove vlc 8`, ...
         public var log: [String] = [] {

@@ -23,7 +23,7 @@ struct Status: ParsableCommand {
             var retain = Policy.defaultRetain
             if let policy { retain = try Policy(contentsOf: policy).retain }
             let read = try host.readHost()
-            let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
+            let status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names, now: SystemClock.now())
             print(host.format == .json ? status.json() : status.text(), terminator: "")
         } catch {
             throw ExitCode(Output.fail(error))

@@ -30,6 +30,10 @@ public struct HostLayout: Sendable, Hashable {
     public var stateDirectory: String { root + "/var/lib/refreshctl" }
     /// `ROOT/var/lib/refreshctl/postponed/NAME`: when a postponed refresh of NAME was first held back.
     public func postponementRecord(_ name: SnapName) -> String { "\(stateDirectory)/postponed/\(name)" }
+    /// `ROOT/var/lib/refreshctl/held/NAME`: a hold put on NAME by hand (`refreshctl hold`).
+    public func holdRecord(_ name: SnapName) -> String { "\(stateDirectory)/held/\(name)" }
+    /// `ROOT/var/lib/refreshctl/history/NAME.json`: NAME's last refreshes.
+    public func historyFile(_ name: SnapName) -> String { "\(stateDirectory)/history/\(name).json" }
     /// The host's root as a path prefix for binding inference.
     public var rootPath: String { root.isEmpty ? "/" : root }
 }

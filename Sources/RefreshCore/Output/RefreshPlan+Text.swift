@@ -100,8 +100,12 @@ struct PlanTextLayout {
         switch snap.outcome {
         case .refresh: lines = ["\(snap.name): refresh \(fromText) -> \(toText)"]
         case .postponed: lines = ["\(snap.name): postponed (\(fromText) -> \(toText))"]
+        case .held: lines = ["\(snap.name): held (\(fromText) -> \(toText))"]
         case .upToDate: lines = ["\(snap.name): up to date at \(fromText)"]
         case .error: lines = PlanTextLayout.wrap("\(snap.name): error: \(snap.error ?? "cannot refresh")", first: "", rest: "  ")
+        }
+        if let hold = snap.hold {
+            lines.append(contentsOf: PlanTextLayout.wrap(hold.summary, first: "  ", rest: "    "))
         }
         if let postponement = snap.postponement {
             lines.append("  postponed since \(postponement.since), until \(postponement.deadline) at the latest")

@@ -37,6 +37,8 @@ public struct HostStatus: Sendable, Hashable {
         public var current: Revision?
         /// Newest first.
         public var revisions: [RevisionStatus]
+        /// The hold put on the snap by hand, while it applies.
+        public var hold: SnapHold?
     }
 
     public var snaps: [SnapStatus]
@@ -46,7 +48,8 @@ public struct HostStatus: Sendable, Hashable {
     /// - Parameters:
     ///   - names: only these snaps; all when empty.
     ///   - retain: revisions kept per snap, the current one included.
-    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = []) {
+    ///   - now: holds that expired by then are not shown; `nil` shows every hold.
+    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = [], now: Timestamp? = nil) {
         self.retain = retain
         self.problems = listing.problems
         var users: [SnapRevision: [Int32]] = [:]
@@ -90,7 +93,8 @@ public struct HostStatus: Sendable, Hashable {
                     mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key),
                     lifecycle: assessment.state)
             }
-            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions)
+            let hold = snap.hold.flatMap { hold in now.map { hold.isActive(at: $0) } ?? true ? hold : nil }
+            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions, hold: hold)
         }
     }
 
@@ -99,6 +103,7 @@ public struct HostStatus: Sendable, Hashable {
         for snap in snaps {
             if !lines.isEmpty { lines.append("") }
             lines.append("\(snap.name)\(snap.type == .app ? "" : " (\(snap.type.rawValue))")")
+            if let hold = snap.hold { lines.append("  \(hold.summary)") }
             for revision in snap.revisions {
                 var parts: [String] = []
                 for state in revision.states {
@@ -127,11 +132,13 @@ public struct HostStatus: Sendable, Hashable {
             ("version", .int(1)),
             ("retain", .int(Int64(retain))),
             ("snaps", .array(snaps.map { snap in
-                .object([
+                var pairs: [(String, JSONValue)] = [
                     ("name", .string(snap.name.rawValue)),
                     ("type", .string(snap.type.rawValue)),
                     ("current", snap.current.map { .string($0.description) } ?? .null),
-                    ("revisions", .array(snap.revisions.map { r in
+                ]
+                if let hold = snap.hold { pairs.append(("hold", hold.jsonValue)) }
+                pairs.append(("revisions", .array(snap.revisions.map { r in
                         .object([
                             ("revision", .string(r.revision.description)),
                             ("states", .array(r.states.map { .string($0.rawValue) })),
@@ -141,8 +148,8 @@ public struct HostStatus: Sendable, Hashable {
                             ("mounted", .bool(r.mounted)),
                             ("data", .bool(r.hasData)),
                         ])
-                    })),
-                ])
+                    })))
+                return .object(pairs)
             })),
             ("problems", .array(problems.map { .string($0) })),
         ]).serialized() + "\n"

@@ -113,17 +113,20 @@ import RefreshFakes
         #expect(vlc.results.map(\.pid) == [4242, 4243])
         #expect(vlc.results.allSatisfy { $0.action == .leaveRunning && $0.outcome == .leftRunning })
         let db = try #require(world.history[Self.db]?.entries.first)
-        #expect(db.results.map { "\($0.subject): \($0.action): \($0.outcome.rawValue)" } == ["pid 5000 db.db: shutdown: exited"])
+        // The service first, then its processes.
+        #expect(db.results.map { "\($0.subject): \($0.action): \($0.outcome.rawValue)" } == ["snap.db.db.service: shutdown: exited", "pid 5000 db.db: shutdown: exited"])
         let killme = try #require(world.history[SnapName("killme")!]?.entries.first)
         #expect(killme.results.map(\.outcome) == [.killed])
         #expect(killme.removed == [])
         // Printed as `refreshctl history` prints it.
         let text = RefreshHistory(entries: [db]).text()
-        #expect(text.hasPrefix("\(db.finished) db apply 1 -> 2: refreshed\n  pid 5000 db.db: shutdown: exited: "))
+        #expect(text.hasPrefix("\(db.finished) db apply 1 -> 2: refreshed\n  snap.db.db.service: shutdown: exited: "))
+        #expect(text.contains("\n  pid 5000 db.db: shutdown: exited: "))
     }
 
     @Test func aRolledBackRefreshAndARevertAreRecordedToo() async throws {
         let host = try host()
+        host.ignore(pid: 7000, .sigterm)
         let engine = RefreshEngine(adapters: host.adapters())
         let aborted = try await engine.apply(try request("stubborn"), policy: EngineTests.policy, wait: false)
         #expect(aborted.exitCode == 1)

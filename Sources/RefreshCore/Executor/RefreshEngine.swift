@@ -350,7 +350,7 @@ public struct RefreshEngine: Sendable {
                 .init(subject: "pid \($0.identity.pid) \($0.label)", pid: $0.identity.pid, action: $0.action, outcome: $0.outcome, detail: $0.detail)
             }
             let entry = RefreshHistory.Entry(
-                snap: run.name, operation: record.operation, started: record.started, finished: finished,
+                snap: run.name, operation: report.operation, started: record.started, finished: finished,
                 from: run.entry.from, to: run.entry.to, outcome: run.report.outcome, message: run.report.message,
                 results: results, removed: run.report.removed)
             do {

@@ -177,7 +177,7 @@ public final class FakeHost: Sendable {
         self.init(wallTime: scenario.now ?? Timestamp(secondsSinceEpoch: 1_795_000_000))
         state.withLock { world in
             for snap in scenario.state.snaps.values {
-                var record = SnapRecord(name: snap.name, current: snap.current, revisions: [:], postponedSince: snap.postponedSince)
+                var record = SnapRecord(name: snap.name, current: snap.current, revisions: [:], postponedSince: snap.postponedSince, hold: snap.hold)
                 for installed in snap.revisions {
                     record.revisions[installed.revision] = installed.info
                     record.mounted.insert(installed.revision)

@@ -69,6 +69,33 @@ import RefreshFakes
         #expect(plan.snaps.first?.outcome == .upToDate)
     }
 
+    /// A scenario says a snap is held (as `snapshot` writes a live host's hold), so that `plan
+    /// --scenario` and policy tests see it as `plan --root` does.
+    @Test func scenariosCarryHoldsBothWays() throws {
+        let text = EngineTests.scenario.replacingOccurrences(of: "    revisions: [8, 10, 12]\n", with: """
+                revisions: [8, 10, 12]
+                hold: {since: 2026-11-26T12:00:00Z, until: 2026-11-28T12:00:00Z, by: "root (sudo by alice)", command: "refreshctl hold vlc --for 2d"}
+
+            """)
+        let scenario = try Scenario(parsing: text, file: "host.yaml")
+        #expect(scenario.state.snaps[Self.vlc]?.hold == hold(until: Self.now + .days(1)))
+        let plan = Planner.plan(state: scenario.state, request: try request("vlc"), policy: .builtIn, now: Self.now)
+        #expect(plan.snaps.first?.outcome == .held)
+        // snapshot writes it back.
+        let written = ScenarioWriter.write(scenario.state, root: "/", now: Self.now)
+        #expect(written.contains(#"    hold: {since: 2026-11-26T12:00:00Z, until: 2026-11-28T12:00:00Z, by: "root (sudo by alice)", command: "refreshctl hold vlc --for 2d"}"#))
+        #expect(try Scenario(parsing: written, file: "snapshot.yaml").state.snaps[Self.vlc]?.hold == scenario.state.snaps[Self.vlc]?.hold)
+        // Until unheld, and the defaults for who and how.
+        let forever = try Scenario(parsing: text.replacingOccurrences(of: #"until: 2026-11-28T12:00:00Z, by: "root (sudo by alice)", command: "refreshctl hold vlc --for 2d""#, with: "until: null"), file: "host.yaml")
+        #expect(forever.state.snaps[Self.vlc]?.hold == SnapHold(snap: Self.vlc, since: Timestamp(rfc3339: "2026-11-26T12:00:00Z")!, until: nil, by: "scenario", command: "refreshctl hold vlc"))
+        // A hold without since, or with an unknown key, is an error with its position.
+        let error = #expect(throws: RefreshCoreError.self) {
+            try Scenario(parsing: text.replacingOccurrences(of: "since: 2026-11-26T12:00:00Z, ", with: "from: x, "), file: "host.yaml")
+        }
+        #expect(error?.description.contains("host.yaml:7:") == true)
+        #expect(error?.description.contains("'from'") == true)
+    }
+
     // MARK: The engine
 
     @Test func applyLeavesAHeldSnapAloneAndExits3() async throws {

@@ -345,8 +345,8 @@ struct RefreshStoryTests {
 
             """
         try policy.write(toFile: host.path("stop.yaml"), atomically: true, encoding: .utf8)
-        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
-        #expect(planned.out.contains("shutdown: run /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), wait 10s, then kill"))
+        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("stop.yaml"), "--explain", "svc-toy"])
+        #expect(planned.out.contains("\n        how: run /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), wait 10s, then kill\n"))
         let applied = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
         #expect(applied.code == 0, "\(applied.err)")
         #expect(applied.out.contains("pid \(service) svc-toy.svc: shutdown: ran /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), exited after"))

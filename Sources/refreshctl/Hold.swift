@@ -119,7 +119,7 @@ struct Unhold: ParsableCommand {
             let layout = HostLayout(root: try HostRoot.withSnaps(root))
             let removed = try StateRecords(layout: layout).removeHold(snap)
             print(removed ? "\(snap): no longer held" : "\(snap): was not held")
-        } catch let error as RefreshCoreError {
+        } catch {
             throw ExitCode(Output.exitCode(for: error))
         }
     }

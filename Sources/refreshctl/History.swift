@@ -22,7 +22,7 @@ struct History: ParsableCommand {
         do {
             var names = try HostOptions.names(snaps)
             let records = StateRecords(layout: HostLayout(root: try HostRoot.withSnaps(host.root)))
-            if names.isEmpty { names = records.snapsWithHistory() }
+            names = names.isEmpty ? records.snapsWithHistory() : Array(Set(names)).sorted()
             var entries: [RefreshHistory.Entry] = []
             for name in names {
                 entries += try records.readHistory(name)?.entries ?? []

@@ -135,6 +135,8 @@ struct HoldAndHistoryCLITests {
 
             """)
         #expect(try run(["history", "--root", root.path]).out == all.out)
+        // Named, in any order and even twice: the same entries, once each.
+        #expect(try run(["history", "--root", root.path, "vlc", "db", "vlc"]).out == all.out)
         let vlc = try run(["history", "--root", root.path, "--format", "json", "vlc"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(vlc.out.utf8)) as? [String: Any])
         #expect(object["limit"] as? Int == 20)

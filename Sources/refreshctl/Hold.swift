@@ -62,7 +62,7 @@ struct Hold: ParsableCommand {
                 }
                 end = time
             }
-            try ChangeOptions.requireRoot("hold")
+            try ChangeOptions.requireRoot("hold", why: "a hold decides what root's refreshes do")
             let layout = HostLayout(root: try HostRoot.withSnaps(root))
             try Hold.requireInstalled(snap, layout: layout)
             let hold = SnapHold(snap: snap, since: now, until: end, by: Hold.user(), command: Hold.commandLine())
@@ -115,7 +115,7 @@ struct Unhold: ParsableCommand {
     func run() throws {
         do {
             let snap = try SnapName(validating: name)
-            try ChangeOptions.requireRoot("unhold")
+            try ChangeOptions.requireRoot("unhold", why: "a hold decides what root's refreshes do")
             let layout = HostLayout(root: try HostRoot.withSnaps(root))
             let removed = try StateRecords(layout: layout).removeHold(snap)
             print(removed ? "\(snap): no longer held" : "\(snap): was not held")

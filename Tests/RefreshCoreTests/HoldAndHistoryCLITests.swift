@@ -89,6 +89,28 @@ struct HoldAndHistoryCLITests {
         #expect(!FileManager.default.fileExists(atPath: root.path + "/var/lib/refreshctl"))
     }
 
+    @Test(.enabled(if: access("/usr/bin/setpriv", X_OK) == 0, "needs setpriv (util-linux) to run refreshctl as nobody"))
+    func holdAndUnholdAreRootOnly() throws {
+        let root = try Root()
+        try StateRecords(layout: HostLayout(root: root.path)).writeHold(SnapHold(snap: SnapName("vlc")!, since: Timestamp(secondsSinceEpoch: 0), until: nil, by: "root", command: "refreshctl hold vlc"))
+        let before = try String(contentsOfFile: root.held, encoding: .utf8)
+        let binary = try productURL("refreshctl").path
+        for arguments in [["hold", "--root", root.path, "--for", "1d", "vlc"], ["unhold", "--root", root.path, "vlc"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2)
+            #expect(err.contains("refreshctl \(arguments[0]) must be run as root: a hold decides what root's refreshes do; run it with sudo"), "\(err)")
+            #expect(try String(contentsOfFile: root.held, encoding: .utf8) == before)
+        }
+    }
+
     @Test func anExpiredHoldIsNotShownAndNotApplied() throws {
         let root = try Root()
         let hold = SnapHold(snap: SnapName("vlc")!, since: Timestamp(rfc3339: "2020-01-01T00:00:00Z")!, until: Timestamp(rfc3339: "2020-01-02T00:00:00Z")!, by: "root", command: "refreshctl hold vlc --for 1d")

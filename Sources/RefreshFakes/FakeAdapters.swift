@@ -13,7 +13,7 @@ public struct FakeRevisionStore: RevisionStore {
                 listing.snaps.append(Snap(
                     name: record.name, current: record.current,
                     revisions: record.revisions.map { InstalledRevision(revision: $0.key, info: $0.value) },
-                    postponedSince: record.postponedSince))
+                    postponedSince: record.postponedSince, hold: record.hold))
                 for revision in record.mounted { listing.mounted.insert(SnapRevision(record.name, revision)) }
                 for revision in record.data { listing.dataDirectories.insert(SnapRevision(record.name, revision)) }
             }
@@ -352,6 +352,8 @@ public struct FakeRecords: RefreshRecords {
 
     public func clearReverts(_ snap: SnapName) {
         host.with { $0.revertedFrom[snap] = nil }
+    }
+
     public func recordLeaving(_ snap: SnapName, _ revision: Revision, at time: Timestamp) throws(RefreshCoreError) {
         host.with { $0.snaps[snap]?.leftAt[revision] = time }
     }
@@ -362,5 +364,12 @@ public struct FakeRecords: RefreshRecords {
 
     public func forgetLeaving(_ snap: SnapName, _ revision: Revision) {
         host.with { _ = $0.snaps[snap]?.leftAt.removeValue(forKey: revision) }
+    }
+
+    public func recordHistory(_ entry: RefreshHistory.Entry) throws(RefreshCoreError) {
+        try host.with { world throws(RefreshCoreError) in
+            if world.historyFails { throw RefreshCoreError(.io, "cannot record the history of \(entry.snap): no space left on device") }
+            world.history[entry.snap] = (world.history[entry.snap] ?? RefreshHistory(entries: [])).appending(entry)
+        }
     }
 }

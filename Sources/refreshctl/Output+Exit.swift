@@ -40,9 +40,9 @@ struct ChangeOptions: ParsableArguments {
     var quiet = false
 
     /// Refuses at once, before anything is read or changed, when not run as root.
-    static func requireRoot(_ command: String) throws(RefreshCoreError) {
+    static func requireRoot(_ command: String, why: String = "it mounts revisions, switches links and signals processes") throws(RefreshCoreError) {
         if geteuid() != 0 {
-            throw RefreshCoreError(.invalidArgument, "refreshctl \(command) must be run as root: it mounts revisions, switches links and signals processes; run it with sudo")
+            throw RefreshCoreError(.invalidArgument, "refreshctl \(command) must be run as root: \(why); run it with sudo")
         }
     }
 

@@ -28,6 +28,9 @@ struct Plan: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Text: under each service and process, why (the full reason), how, and where each setting came from.")
+    var explain = false
+
     @Option(name: .long, help: ArgumentHelp("On a live host, what runs the daemons: auto (systemd when it is PID 1), systemd, or none.", valueName: "auto|systemd|none"))
     var serviceManager: ServiceManagerChoice = .auto
 
@@ -83,7 +86,7 @@ struct Plan: AsyncParsableCommand {
             // On a live host, the plan says which service manager it assumed, and what cannot be
             // carried out without one (a restart nobody can start again) up front.
             if let adapters { plan = plan.assuming(serviceManager: adapters.serviceManager?.name, knownUnits: knownUnits) }
-            print(format == .json ? plan.json() : plan.text(), terminator: "")
+            print(format == .json ? plan.json() : plan.text(explain: explain), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {
             throw ExitCode(Output.fail(error))

@@ -23,7 +23,7 @@ struct Status: AsyncParsableCommand {
             var retain = Policy.defaultRetain
             if let policy { retain = try Policy(contentsOf: policy).retain }
             let read = try await host.readHost()
-            var status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names)
+            var status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names, now: SystemClock.now())
             let root = try HostRoot.withSnaps(host.root)
             let journal = FileJournal(layout: HostLayout(root: root))
             let command = "refreshctl recover" + (root == "/" ? "" : " --root \(root)")

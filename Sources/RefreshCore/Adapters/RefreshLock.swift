@@ -12,8 +12,10 @@ public protocol RefreshLock: Sendable {
     func acquire(wait: Bool) throws(RefreshCoreError) -> any LockHold
 }
 
-/// The engine's own records under `ROOT/var/lib/refreshctl/`: postponements.
+/// The engine's own records under `ROOT/var/lib/refreshctl/`: postponements and history.
 public protocol RefreshRecords: Sendable {
+    /// Adds `entry` to its snap's history, keeping the newest ``RefreshHistory/limit`` entries.
+    func recordHistory(_ entry: RefreshHistory.Entry) throws(RefreshCoreError)
     /// Records when a postponed refresh of `snap` was first held back (kept if already there).
     func recordPostponement(_ snap: SnapName, since: Timestamp) throws(RefreshCoreError)
     /// Forgets a postponement, once the refresh went through.

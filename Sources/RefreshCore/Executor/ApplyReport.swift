@@ -1,10 +1,12 @@
 /// What `apply`, `revert` or `recover` did: per snap the outcome, per process what happened,
 /// and which revisions were removed or kept.
 public struct ApplyReport: Sendable, Hashable {
-    public enum SnapOutcome: String, Sendable, Hashable {
+    public enum SnapOutcome: String, Sendable, Hashable, CaseIterable {
         case refreshed
         case rolledBack = "rolled-back"
         case postponed
+        /// A hold (`refreshctl hold`) keeps the snap where it is.
+        case held
         case upToDate = "up-to-date"
         case error
     }
@@ -55,14 +57,14 @@ public struct ApplyReport: Sendable, Hashable {
         self.warnings = warnings
     }
 
-    /// 0 done; 1 something could not be completed; 3 postponed.
+    /// 0 done; 1 something could not be completed; 3 postponed or held.
     public var exitCode: Int32 {
         // A rollback is a failed refresh, but a successful recovery.
         if snaps.contains(where: { $0.outcome == .error || ($0.outcome == .rolledBack && operation != "recover") })
             || processes.contains(where: { $0.outcome == .failed }) || services.contains(where: { $0.outcome == .failed }) {
             return 1
         }
-        if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
+        if snaps.contains(where: { $0.outcome == .postponed || $0.outcome == .held }) { return 3 }
         return 0
     }
 
@@ -74,6 +76,7 @@ public struct ApplyReport: Sendable, Hashable {
             case .refreshed: lines.append("\(snap.name): refreshed \(move)")
             case .rolledBack: lines.append("\(snap.name): rolled back (\(move)): \(snap.message ?? "")")
             case .postponed: lines.append("\(snap.name): postponed (\(move))\(snap.message.map { ": \($0)" } ?? "")")
+            case .held: lines.append("\(snap.name): held (\(move))\(snap.message.map { ": \($0)" } ?? "")")
             case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")\(snap.message.map { " (\($0))" } ?? "")")
             case .error: lines.append("\(snap.name): error: \(snap.message ?? "")")
             }

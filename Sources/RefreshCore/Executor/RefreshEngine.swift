@@ -155,6 +155,9 @@ public struct RefreshEngine: Sendable {
                     try adapters.records.recordPostponement(snapPlan.name, since: postponement.since)
                     snapReport.message = "until \(postponement.deadline) at the latest"
                 }
+            case .held:
+                snapReport.outcome = .held
+                snapReport.message = snapPlan.hold?.summary
             case .upToDate:
                 snapReport.outcome = .upToDate
                 snapReport.message = notes[snapPlan.name]
@@ -387,6 +390,34 @@ public struct RefreshEngine: Sendable {
         report.snaps = (report.snaps + runs.map(\.report)).sorted { $0.name < $1.name }
         report.processes.sort { $0.identity < $1.identity }
         report.services.sort { $0.unit < $1.unit }
+        recordHistory(runs, record: record, report: &report)
+    }
+
+    /// Adds an entry per snap to its history: when, from and to, the outcome, and what happened
+    /// to each of its services and processes. The refresh is done by now: a history that cannot
+    /// be written is a warning, not a failure.
+    private func recordHistory(_ runs: [SnapRun], record: JournalRecord, report: inout ApplyReport) {
+        let finished = adapters.clock.wallTime()
+        for run in runs {
+            // Its processes: those of its plan, or on recovery (no plan) those acted on under its name.
+            let pids = Set(run.plan?.processes.map(\.identity.pid) ?? [])
+            let units = Set(run.plan?.services.map(\.unit) ?? [])
+            var results: [RefreshHistory.Entry.Result] = report.services.filter { units.contains($0.unit) }.map {
+                .init(subject: $0.unit, pid: nil, action: $0.action, outcome: $0.outcome, detail: $0.detail)
+            }
+            results += report.processes.filter { pids.contains($0.identity.pid) }.map {
+                .init(subject: "pid \($0.identity.pid) \($0.label)", pid: $0.identity.pid, action: $0.action, outcome: $0.outcome, detail: $0.detail)
+            }
+            let entry = RefreshHistory.Entry(
+                snap: run.name, operation: report.operation, started: record.started, finished: finished,
+                from: run.entry.from, to: run.entry.to, outcome: run.report.outcome, message: run.report.message,
+                results: results, removed: run.report.removed)
+            do {
+                try adapters.records.recordHistory(entry)
+            } catch {
+                report.warnings.append("\(run.name): the refresh is not recorded in its history: \(error.message)")
+            }
+        }
     }
 
     /// Starts a service again whose restart a crash interrupted, unless it runs again already.

@@ -22,6 +22,7 @@ extension SnapPlan {
             ("outcome", .string(outcome.rawValue)),
         ]
         if let error { pairs.append(("error", .string(error))) }
+        if let hold { pairs.append(("hold", hold.jsonValue)) }
         if let postponement {
             pairs.append(("postponed-since", .string(postponement.since.description)))
             pairs.append(("deadline", .string(postponement.deadline.description)))

@@ -38,7 +38,7 @@ public enum Planner {
         var context = Context(state: state, policy: policy, now: now, services: services)
         let items = request.items.sorted { $0.snap < $1.snap }
         var targets: [SnapName: Target] = [:]
-        for item in items { targets[item.snap] = target(of: item, in: state) }
+        for item in items { targets[item.snap] = target(of: item, in: state, now: now) }
         // A process decided in its own snap's section keeps that decision where it pins a
         // refreshed base: one process, one fate. The same for a service.
         context.ownFateList.reserveCapacity(items.reduce(0) { $0 + (holders[$1.snap]?.count ?? 0) })
@@ -74,7 +74,7 @@ public enum Planner {
     }
 
     /// The revision a request item moves its snap from and to, or the plan that says why not.
-    private static func target(of item: RefreshRequest.Item, in state: SystemState) -> Target {
+    private static func target(of item: RefreshRequest.Item, in state: SystemState, now: Timestamp) -> Target {
         let name = item.snap
         guard let snap = state.snaps[name] else {
             return .settled(SnapPlan(name: name, from: nil, to: item.revision, outcome: .error, error: "snap '\(name)' is not installed"))
@@ -95,6 +95,10 @@ public enum Planner {
             return .settled(SnapPlan(name: name, from: from, to: from, outcome: .upToDate))
         }
         if target == from { return .settled(SnapPlan(name: name, from: from, to: from, outcome: .upToDate)) }
+        // A hold put by hand keeps the snap where it is, until it expires.
+        if let hold = snap.hold, hold.isActive(at: now) {
+            return .settled(SnapPlan(name: name, from: from, to: target, outcome: .held, hold: hold))
+        }
         return .move((from, target))
     }
 

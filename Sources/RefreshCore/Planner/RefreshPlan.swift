@@ -21,10 +21,10 @@ public struct RefreshPlan: Sendable, Hashable {
     }
 
     /// DESIGN's exit codes: 1 when some snap cannot be refreshed, else 3 when one is
-    /// postponed, else 0.
+    /// postponed or held, else 0.
     public var exitCode: Int32 {
         if snaps.contains(where: { $0.outcome == .error }) { return 1 }
-        if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
+        if snaps.contains(where: { $0.outcome == .postponed || $0.outcome == .held }) { return 3 }
         return 0
     }
 }
@@ -37,6 +37,9 @@ public struct SnapPlan: Sendable, Hashable {
         case refresh
         /// A running app's policy holds the refresh back until its deadline.
         case postponed
+        /// A hold put by hand (`refreshctl hold`) keeps the snap where it is;
+        /// ``SnapPlan/hold`` says until when, by whom and with what command.
+        case held
         /// The target is the current revision already.
         case upToDate = "up-to-date"
         /// The snap cannot be refreshed; ``SnapPlan/error`` says why.
@@ -63,12 +66,15 @@ public struct SnapPlan: Sendable, Hashable {
     /// The services among ``processes`` (a service of another snap too, when its processes pin
     /// this snap as a base), each stopped or restarted once, in unit order.
     public var services: [ServicePlan]
+    /// The hold that keeps the snap where it is (outcome ``Outcome/held``).
+    public var hold: SnapHold?
 
     public init(
         name: SnapName, from: Revision?, to: Revision?, outcome: Outcome, error: String? = nil,
         processes: [ProcessDecision] = [], keep: [KeptRevision] = [], remove: [Revision] = [],
-        postponement: Postponement? = nil, services: [ServicePlan] = []
+        postponement: Postponement? = nil, services: [ServicePlan] = [], hold: SnapHold? = nil
     ) {
+        self.hold = hold
         self.name = name
         self.from = from
         self.to = to

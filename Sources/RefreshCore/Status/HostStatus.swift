@@ -37,6 +37,8 @@ public struct HostStatus: Sendable, Hashable {
         public var current: Revision?
         /// Newest first.
         public var revisions: [RevisionStatus]
+        /// The hold put on the snap by hand, while it applies.
+        public var hold: SnapHold?
     }
 
     /// A refresh that was interrupted (its journal is there): `recover` finishes it.
@@ -70,7 +72,8 @@ public struct HostStatus: Sendable, Hashable {
     ///   - listing: what the revision store holds: images, mounts, data, `current` links.
     ///   - names: only these snaps; all when empty.
     ///   - retain: revisions kept per snap, the current one included.
-    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = []) {
+    ///   - now: holds that expired by then are not shown; `nil` shows every hold.
+    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = [], now: Timestamp? = nil) {
         self.retain = retain
         self.problems = listing.problems
         var users: [SnapRevision: [Int32]] = [:]
@@ -114,7 +117,8 @@ public struct HostStatus: Sendable, Hashable {
                     mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key),
                     lifecycle: assessment.state)
             }
-            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions)
+            let hold = snap.hold.flatMap { hold in now.map { hold.isActive(at: $0) } ?? true ? hold : nil }
+            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions, hold: hold)
         }
     }
 
@@ -123,6 +127,7 @@ public struct HostStatus: Sendable, Hashable {
         for snap in snaps {
             if !lines.isEmpty { lines.append("") }
             lines.append("\(snap.name)\(snap.type == .app ? "" : " (\(snap.type.rawValue))")")
+            if let hold = snap.hold { lines.append("  \(hold.summary)") }
             for revision in snap.revisions {
                 var parts: [String] = []
                 for state in revision.states {
@@ -159,11 +164,13 @@ public struct HostStatus: Sendable, Hashable {
             ("version", .int(1)),
             ("retain", .int(Int64(retain))),
             ("snaps", .array(snaps.map { snap in
-                .object([
+                var pairs: [(String, JSONValue)] = [
                     ("name", .string(snap.name.rawValue)),
                     ("type", .string(snap.type.rawValue)),
                     ("current", snap.current.map { .string($0.description) } ?? .null),
-                    ("revisions", .array(snap.revisions.map { r in
+                ]
+                if let hold = snap.hold { pairs.append(("hold", hold.jsonValue)) }
+                pairs.append(("revisions", .array(snap.revisions.map { r in
                         .object([
                             ("revision", .string(r.revision.description)),
                             ("states", .array(r.states.map { .string($0.rawValue) })),
@@ -173,8 +180,8 @@ public struct HostStatus: Sendable, Hashable {
                             ("mounted", .bool(r.mounted)),
                             ("data", .bool(r.hasData)),
                         ])
-                    })),
-                ])
+                    })))
+                return .object(pairs)
             })),
             ("problems", .array(problems.map { .string($0) })),
         ] + (interrupted.map { interrupted in

@@ -89,12 +89,12 @@ public struct FileSystemRevisionStore: RevisionStore {
         if revisions.isEmpty && !hasCurrentLink { return nil }  // not a snap (e.g. /snap/bin)
         if let current, !revisions.contains(where: { $0.revision == current }) {
             problems.append("\(display)/current points at revision \(current), which is not installed")
-            return Snap(name: name, current: nil, revisions: revisions, postponedSince: readPostponement(name))
+            return Snap(name: name, current: nil, revisions: revisions, postponedSince: readPostponement(name), hold: readHold(name, problems: &problems))
         }
         if current == nil, hasCurrentLink == false, !revisions.isEmpty {
             problems.append("\(display) has no 'current' link")
         }
-        return Snap(name: name, current: current, revisions: revisions, postponedSince: readPostponement(name))
+        return Snap(name: name, current: current, revisions: revisions, postponedSince: readPostponement(name), hold: readHold(name, problems: &problems))
     }
 
     /// The revision a `current` link names, in every form snapd or a person may write: `12`,
@@ -174,6 +174,16 @@ public struct FileSystemRevisionStore: RevisionStore {
         guard let info, info.name == snap else {
             let why = problems.isEmpty ? "its meta/snap.yaml cannot be read" : problems.joined(separator: "; ")
             throw RefreshCoreError(.unsafeHost, "refusing to switch to \(snap) revision \(revision): \(why)")
+        }
+    }
+
+    /// The hold on `name`; one that cannot be read is a problem, and holds nothing.
+    private func readHold(_ name: SnapName, problems: inout [String]) -> SnapHold? {
+        do {
+            return try StateRecords(layout: layout).readHold(name)
+        } catch {
+            problems.append("\(error.description); the hold on \(name) is not applied until it is fixed (refreshctl unhold \(name), then hold again)")
+            return nil
         }
     }
 

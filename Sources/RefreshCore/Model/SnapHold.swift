@@ -35,7 +35,7 @@ public struct SnapHold: Sendable, Hashable {
     }
 
     /// The hold as JSON, for `ROOT/var/lib/refreshctl/held/NAME` and for output.
-    public var jsonValue: JSONValue {
+    package var jsonValue: JSONValue {
         .object([
             ("snap", .string(snap.rawValue)),
             ("since", .string(since.description)),

@@ -1,5 +1,5 @@
 /// What a refresh would do: per snap, the target, the outcome, a decision for every process,
-/// and which revisions stay or go. A value; ``RefreshPlan/text()`` and ``RefreshPlan/json()``
+/// and which revisions stay or go. A value; ``RefreshPlan/text(explain:)`` and ``RefreshPlan/json()``
 /// print it.
 public struct RefreshPlan: Sendable, Hashable {
     /// The plan format's version, printed in JSON.

@@ -56,7 +56,7 @@ struct SystemdEngineTests {
             let out = state + "/refreshctl.out", err = state + "/refreshctl.err"
             let result = await container.run(
                 ["/bin/sh", "-c", "out=$1 err=$2; shift 2; exec \"$@\" > \"$out\" 2> \"$err\"", "sh", out, err,
-                 try productURL("refreshctl").path] + arguments + ["--format", "json"],
+                 try container.refreshctl()] + arguments + ["--format", "json"],
                 timeout: .seconds(120))
             guard case .exited(let code) = result.termination else { throw HarnessError("refreshctl \(arguments): \(result.summary)") }
             let stdout = try Data(contentsOf: URL(fileURLWithPath: out))
@@ -240,7 +240,7 @@ struct SystemdEngineTests {
         let host = try await install(snap: "sd-crash", body: "exec \"$D/usr/sbin/daemon\" 100000", policy: Self.restartPolicy("sd-crash"))
         let oldMain = try #require(try await host.status().mainPID)
         let crashed = await host.container.run(
-            ["/usr/bin/env", "REFRESHCTL_TESTING_CRASH_AT=work:restarting", try productURL("refreshctl").path, "apply", "--root", host.root,
+            ["/usr/bin/env", "REFRESHCTL_TESTING_CRASH_AT=work:restarting", try host.container.refreshctl(), "apply", "--root", host.root,
              "--policy", host.state + "/policy.yaml", "--service-manager", "systemd", "--quiet", host.snap], timeout: .seconds(120))
         #expect(crashed.termination != .exited(0), "\(crashed)")
         #expect(FileManager.default.fileExists(atPath: host.path("var/lib/refreshctl/journal.json")))
@@ -465,5 +465,18 @@ struct SystemdEngineTests {
         #expect(after.activeState == .inactive || after.activeState == .failed, "\(after)")
         #expect(after.mainPID == nil)
         await host.cleanUp()
+    }
+}
+
+extension SystemdContainer {
+    /// The built refreshctl, copied into the shared folder: the container sees the host's `/`
+    /// but mounts its own `/tmp`, where a checkout (and so its `.build`) may live.
+    func refreshctl() throws -> String {
+        let copy = shared + "/.refreshctl/refreshctl"
+        if !FileManager.default.fileExists(atPath: copy) {
+            try FileManager.default.createDirectory(atPath: shared + "/.refreshctl", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: try productURL("refreshctl").path, toPath: copy)
+        }
+        return copy
     }
 }

@@ -348,12 +348,9 @@ extension RefreshEngine {
         try feedExits(&item, &record)
         if let job = item.command, let result = job.result {
             item.command = nil
-            if item.machine.isDone {
-                // Only the report wants it now.
-                _ = try? item.machine.handle(.commandEnded(result))
-            } else {
-                try feed(&item, .commandEnded(result), &record)
-            }
+            // Also after the machine moved on: it keeps the result for the report, and an
+            // illegal transition stops the refresh like any other.
+            try feed(&item, .commandEnded(result), &record)
         }
         if let job = item.job, let result = job.result {
             item.job = nil

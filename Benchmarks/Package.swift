@@ -37,6 +37,12 @@ let package = Package(
             path: "Benchmarks/InferenceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // A plain driver for profiling the planner and comparing its output across a change.
+        .executableTarget(
+            name: "PlanProfile",
+            dependencies: ["SyntheticHost", .product(name: "RefreshCore", package: "RefreshCore")],
+            path: "Sources/PlanProfile"
+        ),
         // `ps` evidence collection against shared/bench/procscan.c on the same crowd of processes
         // (spawned with shared/bench/spawn.c); a plain executable: it times both in one run.
         .executableTarget(

@@ -78,6 +78,7 @@ for snap in plan.snaps {
     switch snap.outcome {
     case .refresh: what = "\(snap.from?.description ?? "-") -> \(snap.to?.description ?? "-")"
     case .postponed: what = "postponed"
+    case .held: (what, note) = ("held", snap.hold?.summary ?? "held")
     case .upToDate: (what, note) = ("up to date", "nothing to do")
     case .error: (what, note) = ("error", snap.error ?? "cannot refresh")
     }

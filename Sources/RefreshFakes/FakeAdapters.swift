@@ -13,7 +13,7 @@ public struct FakeRevisionStore: RevisionStore {
                 listing.snaps.append(Snap(
                     name: record.name, current: record.current,
                     revisions: record.revisions.map { InstalledRevision(revision: $0.key, info: $0.value) },
-                    postponedSince: record.postponedSince))
+                    postponedSince: record.postponedSince, hold: record.hold))
                 for revision in record.mounted { listing.mounted.insert(SnapRevision(record.name, revision)) }
                 for revision in record.data { listing.dataDirectories.insert(SnapRevision(record.name, revision)) }
             }
@@ -60,6 +60,14 @@ public struct FakeRevisionStore: RevisionStore {
 
     public func checkData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) {}
 
+    public func checkRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+        let info = host.with { $0.snaps[snap]?.revisions[revision] }
+        guard let info else { throw RefreshCoreError(.unsafeHost, "\(snap) revision \(revision) is not installed") }
+        if info.name != snap {
+            throw RefreshCoreError(.unsafeHost, "refusing to switch to \(snap) revision \(revision): its snap.yaml names the snap '\(info.name)'")
+        }
+    }
+
     public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         try host.with { world throws(RefreshCoreError) in
             if world.failCopy.contains(snap) {
@@ -72,14 +80,41 @@ public struct FakeRevisionStore: RevisionStore {
         }
     }
 
-    public func removeCreatedData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+    public func userDataHomes(_ snap: SnapName, _ revision: Revision) -> [String] { [] }
+
+    public func dataLeftBehind(_ snap: SnapName) -> [Revision] {
+        host.with { world in
+            guard let record = world.snaps[snap] else { return [] }
+            return record.data.filter { record.revisions[$0] == nil && !record.images.contains($0) }.sorted()
+        }
+    }
+
+    public func removeData(_ snap: SnapName, _ revision: Revision, writtenSince: Timestamp?, dryRun: Bool) -> DataRemoval {
+        host.with { world in
+            guard let record = world.snaps[snap], record.data.contains(revision) else { return DataRemoval() }
+            let late = writtenSince.map { since in
+                (record.dataWrites[revision] ?? [:]).filter { $0.value >= since }.keys.map { "/var/snap/\(snap)/\(revision)/\($0)" }.sorted()
+            } ?? []
+            if !dryRun {
+                world.snaps[snap]?.data.remove(revision)
+                world.snaps[snap]?.dataWrites[revision] = nil
+                world.log.append("remove data \(snap) \(revision)")
+            }
+            return DataRemoval(
+                directories: ["/var/snap/\(snap)/\(revision)"], lateWrites: Array(late.prefix(DataRemoval.listLimit)), lateWriteCount: late.count)
+        }
+    }
+
+    public func removeCreatedData(_ snap: SnapName, _ revision: Revision, system: Bool, userDataExisted: [String]) throws(RefreshCoreError) {
+        guard system else { return }
         host.with { world in
             if world.snaps[snap]?.data.remove(revision) != nil { world.log.append("remove data \(snap) \(revision)") }
         }
     }
 
-    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) {
-        try host.with { world throws(RefreshCoreError) in
+    @discardableResult
+    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) -> [String] {
+        try host.with { world throws(RefreshCoreError) -> [String] in
             if world.failSwitch.contains(snap) {
                 throw RefreshCoreError(.io, "cannot switch /snap/\(snap)/current: Input/output error")
             }
@@ -88,6 +123,7 @@ public struct FakeRevisionStore: RevisionStore {
             }
             world.snaps[snap]?.current = revision
             world.log.append("switch \(snap) \(revision)")
+            return []
         }
     }
 
@@ -302,5 +338,38 @@ public struct FakeRecords: RefreshRecords {
 
     public func clearPostponement(_ snap: SnapName) {
         host.with { $0.snaps[snap]?.postponedSince = nil }
+    }
+
+    public func revertedFrom(_ snap: SnapName) -> [Revision] {
+        host.with { $0.revertedFrom[snap] ?? [] }
+    }
+
+    public func recordRevert(_ snap: SnapName, from revision: Revision) throws(RefreshCoreError) {
+        host.with { world in
+            if !(world.revertedFrom[snap] ?? []).contains(revision) { world.revertedFrom[snap, default: []].append(revision) }
+        }
+    }
+
+    public func clearReverts(_ snap: SnapName) {
+        host.with { $0.revertedFrom[snap] = nil }
+    }
+
+    public func recordLeaving(_ snap: SnapName, _ revision: Revision, at time: Timestamp) throws(RefreshCoreError) {
+        host.with { $0.snaps[snap]?.leftAt[revision] = time }
+    }
+
+    public func leftAt(_ snap: SnapName, _ revision: Revision) -> Timestamp? {
+        host.with { $0.snaps[snap]?.leftAt[revision] }
+    }
+
+    public func forgetLeaving(_ snap: SnapName, _ revision: Revision) {
+        host.with { _ = $0.snaps[snap]?.leftAt.removeValue(forKey: revision) }
+    }
+
+    public func recordHistory(_ entry: RefreshHistory.Entry) throws(RefreshCoreError) {
+        try host.with { world throws(RefreshCoreError) in
+            if world.historyFails { throw RefreshCoreError(.io, "cannot record the history of \(entry.snap): no space left on device") }
+            world.history[entry.snap] = (world.history[entry.snap] ?? RefreshHistory(entries: [])).appending(entry)
+        }
     }
 }

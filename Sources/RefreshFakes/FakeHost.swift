@@ -25,7 +25,14 @@ public final class FakeHost: Sendable {
         public var mounted: Set<Revision> = []
         public var images: Set<Revision> = []
         public var data: Set<Revision> = []
+        /// Files written into a revision's data directory (relative paths), with when: `gc`
+        /// lists those written after the revision stopped being current.
+        public var dataWrites: [Revision: [String: Timestamp]] = [:]
+        /// When each revision last stopped being current (the engine's records).
+        public var leftAt: [Revision: Timestamp] = [:]
         public var postponedSince: Timestamp?
+        /// A hold put by hand.
+        public var hold: SnapHold?
     }
 
     /// A process on the fake host.
@@ -74,11 +81,17 @@ public final class FakeHost: Sendable {
         /// Every command run, in order, with its environment.
         public var commandsRun: [Command] = []
         public var journal: String?
+        /// What `revert` recorded: the revisions each snap was reverted from.
+        public var revertedFrom: [SnapName: [Revision]] = [:]
         /// How many times the journal was written.
         public var journalWrites = 0
         /// Set to make the next journal write fail, as a full disk would.
         public var failJournalWrites = false
         public var lockHeld = false
+        /// Each snap's refresh history, as the engine recorded it.
+        public var history: [SnapName: RefreshHistory] = [:]
+        /// Makes recording history fail (a full disk).
+        public var historyFails = false
         /// What the engine did, in order: `mount vlc 12`, `copy vlc 10 12`, `switch vlc 12`,
         /// `signal SIGTERM 4242`, `run /bin/stop`, `remove vlc 8`, ...
         public var log: [String] = [] {
@@ -171,7 +184,7 @@ public final class FakeHost: Sendable {
         self.init(wallTime: scenario.now ?? Timestamp(secondsSinceEpoch: 1_795_000_000))
         state.withLock { world in
             for snap in scenario.state.snaps.values {
-                var record = SnapRecord(name: snap.name, current: snap.current, revisions: [:], postponedSince: snap.postponedSince)
+                var record = SnapRecord(name: snap.name, current: snap.current, revisions: [:], postponedSince: snap.postponedSince, hold: snap.hold)
                 for installed in snap.revisions {
                     record.revisions[installed.revision] = installed.info
                     record.mounted.insert(installed.revision)

@@ -32,6 +32,7 @@ struct Apply: AsyncParsableCommand {
             }
             var request = allStaged ? nil : try RefreshRequest(parsing: snaps)
             try ChangeOptions.requireRoot("apply")
+            try options.refuseUnderSnapd("apply")
             if allStaged {
                 // What is staged now; the apply re-reads the host under its lock.
                 let host = HostAdapters.linux(root: try HostRoot.withSnaps(options.root), serviceManager: options.serviceManager).readHost()

@@ -20,6 +20,7 @@ struct Check: ParsableCommand {
             let rules = policy.rules.count == 1 ? "1 rule" : "\(policy.rules.count) rules"
             let warnings = policy.warnings.isEmpty ? "" : ", \(policy.warnings.count) warning\(policy.warnings.count == 1 ? "" : "s")"
             print("\(file): OK, \(rules)\(warnings)")
+            if let keeping = policy.keepDataSummary { print("  \(keeping)") }
         } catch {
             throw ExitCode(Output.fail(error))
         }

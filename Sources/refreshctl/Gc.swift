@@ -8,12 +8,14 @@ struct Gc: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove revisions that are not current, not in use (re-checked right before each removal) and beyond 'retain'.",
         discussion: """
-            A busy mount is kept and reported. Per-revision data directories are never removed. \
+            A busy mount is kept and reported. A removed revision's data directories (var/snap/NAME/REV \
+            and every user's snap/NAME/REV) go with it unless the policy says keep-data: true; the \
+            report lists the files in them that were written after the revision stopped being current. \
             --watch takes the refresh lock only while it collects, so a refresh can run while it waits.
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2).", valueName: "FILE"), completion: Completion.policyFile)
+    @Option(name: .long, help: ArgumentHelp("A policy file, for its 'retain' (default 2) and 'keep-data'.", valueName: "FILE"), completion: Completion.policyFile)
     var policy: String?
 
     @Option(name: .long, help: ArgumentHelp("The host root.", valueName: "DIR"), completion: Completion.directory)
@@ -39,22 +41,27 @@ struct Gc: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
+        do throws(RefreshCoreError) {
             let names = try HostOptions.names(snaps)
-            if !dryRun { try ChangeOptions.requireRoot("gc") }
-            var retain = Policy.defaultRetain
-            if let policy { retain = try TrustedPolicy.load(policy, requireTrust: !dryRun).policy.retain }
+            if !dryRun {
+                try ChangeOptions.requireRoot("gc")
+                let canonical = try HostRoot.canonical(root)
+                try SnapdPresence.detect(root: canonical).refuse(watch ? "gc --watch" : "gc", root: canonical)
+            }
+            var loaded = Policy.builtIn
+            if let policy { loaded = try TrustedPolicy.load(policy, requireTrust: !dryRun).policy }
+            let retain = loaded.retain
             let engine = RefreshEngine(adapters: .linux(root: try HostRoot.withSnaps(root)))
             let format = self.format
             if watch {
-                try await engine.watch(retain: retain, names: names) { report in
+                try await engine.watch(retain: retain, names: names, policy: loaded) { report in
                     print(format == .json ? report.json() : report.text(), terminator: "")
                 }
             } else {
-                let report = try engine.collectGarbage(retain: retain, dryRun: dryRun, names: names, wait: wait)
+                let report = try engine.collectGarbage(retain: retain, dryRun: dryRun, names: names, wait: wait, policy: loaded)
                 print(format == .json ? report.json() : report.text(), terminator: "")
             }
-        } catch let error as RefreshCoreError {
+        } catch {
             throw ExitCode(Output.exitCode(for: error))
         }
     }

@@ -18,9 +18,12 @@ struct HostOptions: ParsableArguments {
         return names
     }
 
-    /// Reads the host, printing what could not be read on stderr.
-    func readHost() throws(RefreshCoreError) -> Host {
-        let host = HostReader(root: try HostRoot.withSnaps(root)).read()
+    /// Reads the host, printing what could not be read on stderr; where systemd is PID 1, a
+    /// service's main process is its `MainPID`, as `plan` and `apply` see it.
+    func readHost() async throws(RefreshCoreError) -> Host {
+        let reader = HostReader(root: try HostRoot.withSnaps(root))
+        let systemd = HostAdapters.systemdIsPID1 ? SystemdServiceManager(runner: SubprocessCommandRunner()) : nil
+        let host = await reader.read(serviceManager: systemd)
         for notice in host.notices { Output.error(notice) }
         return host
     }

@@ -40,10 +40,16 @@ struct ChangeOptions: ParsableArguments {
     var quiet = false
 
     /// Refuses at once, before anything is read or changed, when not run as root.
-    static func requireRoot(_ command: String) throws(RefreshCoreError) {
+    static func requireRoot(_ command: String, why: String = "it mounts revisions, switches links and signals processes") throws(RefreshCoreError) {
         if geteuid() != 0 {
-            throw RefreshCoreError(.invalidArgument, "refreshctl \(command) must be run as root: it mounts revisions, switches links and signals processes; run it with sudo")
+            throw RefreshCoreError(.invalidArgument, "refreshctl \(command) must be run as root: \(why); run it with sudo")
         }
+    }
+
+    /// Refuses, before anything is read or changed, when snapd manages the host (exit 2).
+    func refuseUnderSnapd(_ command: String) throws(RefreshCoreError) {
+        let canonical = try HostRoot.canonical(root)
+        try SnapdPresence.detect(root: canonical).refuse(command, root: canonical)
     }
 
     /// The policy, checked: root's and writable by root alone.

@@ -4,7 +4,7 @@ import RefreshHost
 import RefreshIO
 
 /// `refreshctl plan`: a dry run of a refresh, each decision with why.
-struct Plan: ParsableCommand {
+struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what a refresh would do, each decision with why (a dry run).",
         discussion: """
@@ -28,6 +28,9 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Text: under each service and process, why (the full reason), how, and where each setting came from.")
+    var explain = false
+
     @Option(name: .long, help: ArgumentHelp("On a live host, what runs the daemons: auto (systemd when it is PID 1), systemd, or none.", valueName: "auto|systemd|none"))
     var serviceManager: ServiceManagerChoice = .auto
 
@@ -48,7 +51,7 @@ struct Plan: ParsableCommand {
         return time
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             var policy = Policy.builtIn
             if let path = self.policy { policy = try Policy(contentsOf: path) }
@@ -57,6 +60,7 @@ struct Plan: ParsableCommand {
             if let now { fixedNow = try Plan.timestamp(now) }
             let state: SystemState
             var adapters: HostAdapters?
+            var knownUnits: Set<String> = []
             var request = try snaps.isEmpty ? nil : RefreshRequest(parsing: snaps)
             var planTime = fixedNow
             if let scenarioPath = scenario {
@@ -73,14 +77,16 @@ struct Plan: ParsableCommand {
                     throw RefreshCoreError(.invalidArgument, "nothing to refresh: name the snaps to plan for (NAME or NAME=REV)")
                 }
                 adapters = .linux(root: try HostRoot.withSnaps(root ?? "/"), serviceManager: serviceManager)
-                let host = adapters!.readHost()
+                let host = await adapters!.readHostAndServices()
+                knownUnits = Set(host.services.keys)
                 for notice in host.notices { Output.error(notice) }
                 state = host.state
             }
             var plan = Planner.plan(state: state, request: request!, policy: policy, now: planTime ?? SystemClock.now())
-            // On a live host, a restart nobody can carry out is an error the plan shows up front.
-            if let adapters, adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
-            print(format == .json ? plan.json() : plan.text(), terminator: "")
+            // On a live host, the plan says which service manager it assumed, and what cannot be
+            // carried out without one (a restart nobody can start again) up front.
+            if let adapters { plan = plan.assuming(serviceManager: adapters.serviceManager?.name, knownUnits: knownUnits) }
+            print(format == .json ? plan.json() : plan.text(explain: explain), terminator: "")
             if plan.exitCode != 0 { throw ExitCode(plan.exitCode) }
         } catch let error as RefreshCoreError {
             throw ExitCode(Output.fail(error))

@@ -19,6 +19,7 @@ struct Recover: AsyncParsableCommand {
     func run() async throws {
         do {
             try ChangeOptions.requireRoot("recover")
+            try options.refuseUnderSnapd("recover")
             let engine = try options.engine()
             var policy = LoadedPolicy.builtIn
             if options.policy != nil {

@@ -19,7 +19,7 @@ struct Refreshctl: AsyncParsableCommand {
             2 bad usage or bad input; 3 postponed; 4 another refresh holds the lock.
             """,
         version: RefreshCoreVersion.current,
-        subcommands: [Plan.self, Apply.self, Status.self, Ps.self, Gc.self, Revert.self, Recover.self, Snapshot.self, Check.self, Test.self]
+        subcommands: [Plan.self, Apply.self, Status.self, Ps.self, Gc.self, Revert.self, Recover.self, Hold.self, Unhold.self, History.self, Snapshot.self, Check.self, Test.self]
     )
 
     static func main() async {

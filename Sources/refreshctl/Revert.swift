@@ -28,6 +28,7 @@ struct Revert: AsyncParsableCommand {
                 revision = parsed
             }
             try ChangeOptions.requireRoot("revert")
+            try options.refuseUnderSnapd("revert")
             let policy = try options.loadPolicy()
             let report = try await options.engine().revert(name, to: revision, policy: policy, wait: options.wait)
             try options.print(report)

@@ -255,13 +255,93 @@ struct CLITests {
         let lines = run.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("vlc: refresh 10 -> 12"))
         #expect(lines.contains("core22: refresh 100 -> 101"))
-        #expect(lines.contains("  pid 4242 app vlc.vlc (revision 10): leave-running"))
-        #expect(lines.contains("      why: \(examplePolicy):19: rule 2 (snap: vlc)"))
+        // One line per process: PID, app, revision, role, action, the rule as file:line, and
+        // the refreshed base it pins.
+        #expect(lines.contains("    4242  vlc.vlc           10    app   leave-running  workstation.yaml:19  core22 100"))
         #expect(lines.contains("  remove revision 8"))
+        // Provenance only with --explain.
+        #expect(!run.out.contains("why: "))
         // Snaps in name order.
         let heads = lines.filter { !$0.hasPrefix(" ") && $0.contains(": refresh ") }.map { String($0.prefix { $0 != ":" }) }
         #expect(heads == ["core22", "firefox", "libvirt", "my-db", "qemu-virt", "vlc"])
+        // Every process once: the 8 that pin core22 are listed under their own snaps, and
+        // core22's section names them.
+        let rows = lines.filter { $0.hasPrefix("    ") && $0.dropFirst(4).first?.isNumber == true }
+        #expect(rows.map { $0.split(separator: " ")[0] }.sorted() == ["4242", "5001", "5151", "5160", "6001", "6050", "7001", "8001"])
+        #expect(lines.contains("  pinned by 8 processes, listed under their own snaps: firefox 7001; libvirt 6001, 6050; my-db 8001;"))
         #expect(run.out.hasSuffix("\n"))
+    }
+
+    @Test("every line of the shipped examples' plans fits 100 columns", arguments: ["kiosk", "libvirt", "server", "workstation"])
+    func planExamplesFit100Columns(_ example: String) throws {
+        let run = try refreshctl(["plan", "--scenario", "Examples/scenarios/\(example).yaml", "--policy", "Examples/policies/\(example).yaml"])
+        #expect(run.status == 0)
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(lines.count > 5)
+        for line in lines {
+            #expect(line.count <= 100, "\(line.count) columns: \(line)")
+        }
+    }
+
+    @Test("the README's sample plan is what the shipped workstation example prints")
+    func readmeSamplePlanIsTrue() throws {
+        let readme = try String(contentsOf: cliPackageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = "For the shipped workstation\n  example:\n\n  ```\n"
+        let start = try #require(readme.range(of: marker), "the README's plan sample is gone")
+        let end = try #require(readme.range(of: "\n  ```\n", range: start.upperBound..<readme.endIndex))
+        let sample = readme[start.upperBound..<end.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("  ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        #expect(sample.split(separator: "\n").count >= 5)
+        let run = try refreshctl(["plan", "--scenario", exampleScenario, "--policy", examplePolicy])
+        #expect(run.status == 0)
+        #expect(run.out.contains(sample + "\n"), "README sample:\n\(sample)\nactual plan:\n\(run.out)")
+    }
+
+    @Test("plan --explain adds why, how and each setting's source under every decision")
+    func planExplain() throws {
+        let plain = try refreshctl(["plan", "--scenario", exampleScenario, "--policy", examplePolicy, "vlc", "libvirt"])
+        let run = try refreshctl(["plan", "--scenario", exampleScenario, "--policy", examplePolicy, "--explain", "vlc", "libvirt"])
+        #expect(run.status == 0)
+        #expect(run.err.isEmpty)
+        #expect(run.out == """
+            libvirt: refresh 20 -> 21
+                PID   APP               REV  ROLE  ACTION         RULE
+              service snap.libvirt.libvirtd.service (kill mode control-group): restart
+                    why: \(examplePolicy):23: rule 3 (snap: libvirt, app: libvirtd)
+                    kill mode: no stop-mode (built-in)
+                    how: send SIGTERM, wait 30s, then kill; start again through the service manager
+                    signal: \(examplePolicy):9: defaults
+                    timeout: \(examplePolicy):10: defaults
+                    then: \(examplePolicy):11: defaults
+                6001  libvirt.libvirtd  20   main  restart        workstation.yaml:23
+              in no service:
+                6050  libvirt.virsh     20   app   shutdown       workstation.yaml:8
+                    why: \(examplePolicy):8: defaults
+                    how: send SIGTERM, wait 30s, then kill
+                    signal: \(examplePolicy):9: defaults
+                    timeout: \(examplePolicy):10: defaults
+                    then: \(examplePolicy):11: defaults
+              keep revision 21: current after the refresh
+              keep revision 20: retained (retain: 2)
+              remove revision 19
+
+            vlc: refresh 10 -> 12
+                PID   APP               REV  ROLE  ACTION         RULE
+                4242  vlc.vlc           10   app   leave-running  workstation.yaml:19
+                    why: \(examplePolicy):19: rule 2 (snap: vlc)
+              keep revision 12: current after the refresh
+              keep revision 10: retained (retain: 2); in use by 1 process
+              remove revision 8
+
+            warnings:
+              - vlc: 1 process left running on revision 10 (pid 4242) keeps using the data in /var/snap/vlc/10
+                while revision 12 starts from a copy of it; what is written there after the refresh is not
+                carried over
+
+            """)
+        // The same plan without the detail lines.
+        let detail = run.out.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("        ") }
+        #expect(detail.joined(separator: "\n") == plain.out)
     }
 
     @Test("plan of the example, as JSON with DESIGN.md's fields")
@@ -321,9 +401,9 @@ struct CLITests {
         #expect(db["then"] as? String == "kill")
     }
 
-    @Test("plan output is byte-identical from run to run", arguments: ["text", "json"])
-    func determinism(_ format: String) throws {
-        let arguments = ["plan", "--scenario", exampleScenario, "--policy", examplePolicy, "--format", format]
+    @Test("plan output is byte-identical from run to run", arguments: [["--format", "text"], ["--format", "json"], ["--explain"]])
+    func determinism(_ format: [String]) throws {
+        let arguments = ["plan", "--scenario", exampleScenario, "--policy", examplePolicy] + format
         let first = try refreshctl(arguments)
         let second = try refreshctl(arguments)
         #expect(first.status == 0)
@@ -459,7 +539,7 @@ struct CLITests {
         try withFiles(["scenario.yaml": firefoxScenario, "policy.yaml": policy]) { directory in
             let run = try refreshctl(["plan", "--scenario", "scenario.yaml", "--policy", "policy.yaml"], in: directory)
             #expect(run.status == 0)
-            #expect(run.out.hasPrefix("firefox: refresh 4100 -> 4200\n  pid 7001 app firefox.firefox (revision 4100): kill\n"))
+            #expect(run.out.hasPrefix("firefox: refresh 4100 -> 4200\n    PID   APP              REV   ROLE  ACTION  RULE\n    7001  firefox.firefox  4100  app   kill    policy.yaml:4\n"))
         }
     }
 

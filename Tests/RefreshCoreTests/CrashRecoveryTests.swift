@@ -45,6 +45,13 @@ struct CrashRecoveryTests {
         try "nested\n".write(toFile: host.path("var/snap/rec-toy/2/sub/file"), atomically: true, encoding: .utf8)
         try fm.createSymbolicLink(atPath: host.path("var/snap/rec-toy/2/link"), withDestinationPath: "sub/file")
         try fm.createSymbolicLink(atPath: host.path("var/snap/rec-toy/current"), withDestinationPath: "2")
+        // A user's data of rec-toy 2, alice's (uid 1000).
+        try fm.createDirectory(atPath: host.path("home/alice/snap/rec-toy/2"), withIntermediateDirectories: true)
+        try "mine\n".write(toFile: host.path("home/alice/snap/rec-toy/2/notes"), atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: host.path("home/alice/snap/rec-toy/current"), withDestinationPath: "2")
+        for path in ["home/alice", "home/alice/snap", "home/alice/snap/rec-toy", "home/alice/snap/rec-toy/2", "home/alice/snap/rec-toy/2/notes", "home/alice/snap/rec-toy/current"] {
+            lchown(host.path(path), 1000, 1000)
+        }
         try fm.createDirectory(atPath: host.path("logs"), withIntermediateDirectories: true)
         // A daemon restarted with a restart-command that counts its runs.
         try host.addSnap("svc-toy", revisions: ["1", "2", "3"], mounted: ["1", "2"], current: "2",
@@ -122,5 +129,10 @@ struct CrashRecoveryTests {
         #expect(!fm.fileExists(atPath: host.path("var/snap/rec-toy/3.refreshctl-partial")))
         #expect(fm.fileExists(atPath: host.path("var/snap/rec-toy/common")))
         #expect(try fm.destinationOfSymbolicLink(atPath: host.path("var/snap/rec-toy/current")) == (switched ? "3" : "2"))
+        // The user's data follows the system's: copied and switched, or its copy gone with the rollback.
+        #expect(try fm.destinationOfSymbolicLink(atPath: host.path("home/alice/snap/rec-toy/current")) == (switched ? "3" : "2"))
+        #expect(fm.fileExists(atPath: host.path("home/alice/snap/rec-toy/3/notes")) == switched)
+        #expect(try String(contentsOfFile: host.path("home/alice/snap/rec-toy/2/notes"), encoding: .utf8) == "mine\n")
+        #expect(!fm.fileExists(atPath: host.path("home/alice/snap/rec-toy/3.refreshctl-partial")))
     }
 }

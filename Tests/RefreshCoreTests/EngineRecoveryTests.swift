@@ -50,6 +50,12 @@ import RefreshFakes
         #expect(world.isRunning(4242) && world.isRunning(4243))
         #expect(world.processes[4242]?.signals == [] && world.processes[4243]?.signals == [])
         #expect(world.snaps[SnapName("vlc")!]?.revisions[Revision("8")!] != nil)
+        // The crashed apply recorded nothing; recover records each snap once, as it ended.
+        for name in ["vlc", "db", "killme"] {
+            let entries = world.history[SnapName(name)!]?.entries ?? []
+            #expect(entries.map(\.operation) == ["recover"], "\(name)")
+            #expect(entries.map(\.outcome) == report.snaps.filter { $0.name.rawValue == name }.map(\.outcome), "\(name)")
+        }
         let switched = ["journal:acting", "work:restarting", "done:acting", "journal:collecting", "done:collecting", "done:switching"].contains(point)
         if switched || point == "journal:switching" {
             // Past the point of no return (or at it): the refresh is finished.

@@ -289,6 +289,29 @@ import RefreshFakes
         #expect(again.entries.isEmpty)
     }
 
+    /// The last users exit between the collection (which kept their revisions) and the look for
+    /// holders: the watch collects again instead of returning with the revisions left behind
+    /// (it did, under load, on a real host).
+    @Test func gcWatchCollectsWhatBecameFreeRightAfterItsCollection() async throws {
+        let host = try host()
+        host.with { world in
+            world.snaps[SnapName("vlc")!]?.current = Revision("12")
+            world.beforeScan = { number, world in
+                if number == 2 {
+                    world.exit(4242)
+                    world.exit(4243)
+                }
+            }
+        }
+        let engine = RefreshEngine(adapters: host.adapters())
+        let collected = Mutex<[String]>([])
+        try await engine.watch(retain: 1, names: [SnapName("vlc")!], rescan: .seconds(600)) { report in
+            collected.withLock { $0 += report.entries.map { "\($0.revision) \($0.result.rawValue)" } }
+        }
+        #expect(collected.withLock { $0 } == ["10 removed", "8 removed"])
+        #expect(host.log.contains("remove vlc 8") && host.log.contains("remove vlc 10"))
+    }
+
     @Test func gcWatchHoldsTheLockOnlyWhileItCollects() async throws {
         let host = try host()
         host.with { world in

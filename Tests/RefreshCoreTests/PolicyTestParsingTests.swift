@@ -110,7 +110,7 @@ import RefreshIO
         .vlc("a typo in a snap's key", "{outcom: refresh}",
              ["12:9: error: unknown key 'outcom' in the expectations of snap 'vlc'; expected one of: outcome, to, deadline, processes, apps, keep, remove, warnings (did you mean 'outcome'?)"]),
         .vlc("bad outcome, target and deadline", "{outcome: done, to: x, deadline: soon}",
-             ["12:18: error: unknown outcome 'done'; expected one of: refresh, postponed, up-to-date, error",
+             ["12:18: error: unknown outcome 'done'; expected one of: refresh, postponed, held, up-to-date, error",
               "12:28: error: invalid target revision ('to') 'x': expected a store revision (a number greater than 0) or a local revision (x1, x2, ...)",
               "12:41: error: invalid deadline 'soon'; expected an RFC 3339 time such as 2026-11-27T12:00:00Z"]),
     ]

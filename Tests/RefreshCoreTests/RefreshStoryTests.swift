@@ -299,6 +299,35 @@ struct RefreshStoryTests {
         #expect(!FileManager.default.fileExists(atPath: host.path("var/lib/refreshctl/postponed/vlc-toy")))
     }
 
+    /// A hold keeps a snap where it is through apply (exit 3, nothing touched, nothing in its
+    /// history); once lifted, the refresh goes ahead and `history` says what happened.
+    @Test func aHeldSnapIsNotRefreshedAndTheRefreshAfterItIsInTheHistory() throws {
+        let host = try makeHost()
+        defer { host.tearDown() }
+        let victim = try host.start(host.path("snap/kill-toy/2/bin/k"), execs: "k")
+        let held = try ToyHost.refreshctl(["hold", "--root", host.root, "--for", "1h", "kill-toy"])
+        #expect(held.code == 0, "\(held.err)")
+        let blocked = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("policy.yaml"), "kill-toy"])
+        #expect(blocked.code == 3)
+        #expect(blocked.out.hasPrefix("kill-toy: held (2 -> 3): held until "))
+        #expect(current(host, "kill-toy") == "2" && alive(victim))
+        #expect(try ToyHost.refreshctl(["history", "--root", host.root]).out == "no refreshes recorded\n")
+
+        #expect(try ToyHost.refreshctl(["unhold", "--root", host.root, "kill-toy"]).code == 0)
+        let applied = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("policy.yaml"), "kill-toy"])
+        #expect(applied.code == 0, "\(applied.err)")
+        #expect(current(host, "kill-toy") == "3" && !alive(victim))
+        let history = try ToyHost.refreshctl(["history", "--root", host.root, "--format", "json", "kill-toy"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(history.out.utf8)) as? [String: Any])
+        let entry = try #require((object["entries"] as? [[String: Any]])?.first)
+        #expect(entry["operation"] as? String == "apply" && entry["from"] as? String == "2" && entry["to"] as? String == "3")
+        #expect(entry["outcome"] as? String == "refreshed")
+        let results = try #require(entry["results"] as? [[String: Any]])
+        #expect(results.map { "\($0["pid"]!) \($0["action"]!) \($0["outcome"]!)" } == ["\(victim) kill killed"])
+        let text = try ToyHost.refreshctl(["history", "--root", host.root, "kill-toy"])
+        #expect(text.out.contains(" kill-toy apply 2 -> 3: refreshed\n  pid \(victim) kill-toy.k: kill: killed: "))
+    }
+
     /// A policy stop-command under `/snap/NAME/current/` runs the tool of the revision the
     /// process runs from, although `current` has moved on by then.
     @Test func aStopCommandRunsTheOldRevisionsTool() throws {
@@ -316,8 +345,8 @@ struct RefreshStoryTests {
 
             """
         try policy.write(toFile: host.path("stop.yaml"), atomically: true, encoding: .utf8)
-        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
-        #expect(planned.out.contains("shutdown: run /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), wait 10s, then kill"))
+        let planned = try ToyHost.refreshctl(["plan", "--root", host.root, "--policy", host.path("stop.yaml"), "--explain", "svc-toy"])
+        #expect(planned.out.contains("\n        how: run /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), wait 10s, then kill\n"))
         let applied = try ToyHost.refreshctl(["apply", "--root", host.root, "--policy", host.path("stop.yaml"), "svc-toy"])
         #expect(applied.code == 0, "\(applied.err)")
         #expect(applied.out.contains("pid \(service) svc-toy.svc: shutdown: ran /snap/svc-toy/2/bin/stop \(host.path("logs/svc")), exited after"))

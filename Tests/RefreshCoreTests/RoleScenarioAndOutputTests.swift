@@ -129,24 +129,114 @@ import RefreshIO
         let plan = try plan(scenario: Self.golden, policy: Self.goldenPolicy)
         #expect(plan.text() == """
             libvirt: refresh 20 -> 21
-              service snap.libvirt.libvirtd.service (revision 20, kill mode process): restart: send SIGTERM, wait 30s, then kill; start again through the service manager
-                  why: policy.yaml:5: rule 1 (snap: libvirt, app: libvirtd)
-                  kill mode: stop-mode: sigterm (snap.yaml)
-                  signal: snap.yaml: stop-mode: sigterm
-                  timeout: built-in
-                  then: built-in
-                pid 6001 main libvirt.libvirtd (revision 20): restart
-                pid 7001 member libvirt.libvirtd (revision 20): leave-running
-                    why: survives the restart of snap.libvirt.libvirtd.service: stop-mode: sigterm (snap.yaml) signals the main process only
-              pid 9001 user libvirt (revision 20): leave-running
-                  why: uses libvirt revision 20 through its working directory but runs no app of a snap: a user is never signalled and never postpones a refresh; the revision stays while it runs
+                PID   APP               REV  ROLE    ACTION         RULE
+              service snap.libvirt.libvirtd.service (kill mode process): restart
+                6001  libvirt.libvirtd  20   main    restart        policy.yaml:5
+                7001  libvirt.libvirtd  20   member  leave-running  spared by kill mode
+              in no service:
+                9001  libvirt           20   user    leave-running  user: never acted on
               keep revision 21: current after the refresh
               keep revision 20: retained (retain: 2); in use by 2 processes
 
             warnings:
-              - libvirt: 1 process left running on revision 20 (pid 7001) keeps using the data in /var/snap/libvirt/20 while revision 21 starts from a copy of it; what is written there after the refresh is not carried over
+              - libvirt: 1 process left running on revision 20 (pid 7001) keeps using the data in
+                /var/snap/libvirt/20 while revision 21 starts from a copy of it; what is written there after the
+                refresh is not carried over
 
             """)
+    }
+
+    @Test func explainedTextSaysWhyHowAndWhereFrom() throws {
+        let plan = try plan(scenario: Self.golden, policy: Self.goldenPolicy)
+        #expect(plan.text(explain: true) == """
+            libvirt: refresh 20 -> 21
+                PID   APP               REV  ROLE    ACTION         RULE
+              service snap.libvirt.libvirtd.service (kill mode process): restart
+                    why: policy.yaml:5: rule 1 (snap: libvirt, app: libvirtd)
+                    kill mode: stop-mode: sigterm (snap.yaml)
+                    how: send SIGTERM, wait 30s, then kill; start again through the service manager
+                    signal: snap.yaml: stop-mode: sigterm
+                    timeout: built-in
+                    then: built-in
+                6001  libvirt.libvirtd  20   main    restart        policy.yaml:5
+                7001  libvirt.libvirtd  20   member  leave-running  spared by kill mode
+                    why: survives the restart of snap.libvirt.libvirtd.service: stop-mode: sigterm (snap.yaml) signals the main process only
+              in no service:
+                9001  libvirt           20   user    leave-running  user: never acted on
+                    why: uses libvirt revision 20 through its working directory but runs no app of a snap: a user is never signalled and never postpones a refresh; the revision stays while it runs
+              keep revision 21: current after the refresh
+              keep revision 20: retained (retain: 2); in use by 2 processes
+
+            warnings:
+              - libvirt: 1 process left running on revision 20 (pid 7001) keeps using the data in
+                /var/snap/libvirt/20 while revision 21 starts from a copy of it; what is written there after the
+                refresh is not carried over
+
+            """)
+    }
+
+    /// A process that pins a refreshed base is listed once, under its own snap, when its fate is
+    /// the same in both; where the base's refresh decides it differently (a postponement runs on
+    /// the clock of the snap it holds back), it is listed in both, as the two fates differ.
+    @Test func pinnedProcessesAreListedOnceUnderTheirOwnSnap() throws {
+        let scenario = """
+            version: 1
+            now: 2026-11-27T12:00:00Z
+            snaps:
+              - {name: core22, type: base, current: 100, revisions: [100, 101]}
+              - {name: vlc, base: core22, current: 10, revisions: [10, 12], apps: {vlc: {}}}
+              - {name: firefox, base: core22, current: 4100, revisions: [4100, 4200], postponed-since: 2026-11-20T00:00:00Z, apps: {firefox: {}}}
+            processes:
+              - {pid: 4242, snap: vlc, revision: 10, app: vlc, pins: {core22: 100}}
+              - {pid: 7001, snap: firefox, revision: 4100, app: firefox, pins: {core22: 100}}
+            refresh: [vlc, core22, firefox]
+            """
+        let policy = "version: 1\nrules:\n  - snap: firefox\n    on-refresh: postpone\n    max-postpone: 10d\n"
+        let plan = try plan(scenario: scenario, policy: policy)
+        #expect(plan.text() == """
+            core22: postponed (100 -> 101)
+              postponed since 2026-11-27T12:00:00Z, until 2026-12-07T12:00:00Z at the latest
+              pinned by 1 process, listed under their own snaps: vlc 4242
+                PID   APP              REV   ROLE  ACTION         RULE           PINS
+                7001  firefox.firefox  4100  app   postpone       policy.yaml:4  core22 100
+              keep revision 101: refresh postponed
+              keep revision 100: current; refresh postponed
+
+            firefox: postponed (4100 -> 4200)
+              postponed since 2026-11-20T00:00:00Z, until 2026-11-30T00:00:00Z at the latest
+                PID   APP              REV   ROLE  ACTION         RULE           PINS
+                7001  firefox.firefox  4100  app   postpone       policy.yaml:4  core22 100
+              keep revision 4200: refresh postponed
+              keep revision 4100: current; refresh postponed
+
+            vlc: refresh 10 -> 12
+                PID   APP              REV   ROLE  ACTION         RULE           PINS
+                4242  vlc.vlc          10    app   leave-running  built-in       core22 100
+              keep revision 12: current after the refresh
+              keep revision 10: retained (retain: 2); in use by 1 process
+
+            warnings:
+              - vlc: 1 process left running on revision 10 (pid 4242) keeps using the data in /var/snap/vlc/10
+                while revision 12 starts from a copy of it; what is written there after the refresh is not
+                carried over
+
+            """)
+    }
+
+    @Test(arguments: [
+        ("/etc/refreshctl/policy.yaml:12: rule 2 (snap: vlc)", "policy.yaml:12"),
+        ("policy.yaml:4: defaults", "policy.yaml:4"),
+        ("p.yaml:3: rule 1 (snap: x); restart of an app that is not a daemon is a shutdown", "p.yaml:3"),
+        ("snap.yaml: refresh-mode: endure", "snap.yaml refresh-mode"),
+        ("built-in (daemons are restarted)", "built-in"),
+        ("goes with snap.a.b.service: no stop-mode (built-in) signals every process of the service", "with its service"),
+        ("survives the restart of snap.a.b.service: stop-mode: sigterm (snap.yaml) signals the main process only", "spared by kill mode"),
+        ("already runs from revision 12, the refresh target", "already on target"),
+        (Planner.engineReason, "refreshctl itself"),
+        ("something new: 12", "see --explain"),
+    ])
+    func ruleColumnIsTheShortFormOfTheReason(reason: String, tag: String) {
+        #expect(PlanTextLayout.ruleTag(reason) == tag)
     }
 
     @Test func jsonHasRolesParentsServices() throws {

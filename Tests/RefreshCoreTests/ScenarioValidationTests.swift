@@ -75,7 +75,7 @@ struct ScenarioValidationTests {
               - name: vlc
                 current: 10
                 aps: {}
-            """, 5, 5, "unknown key 'aps' in a snap; expected one of: name, version, type, base, current, revisions, apps, postponed-since (did you mean 'apps'?)"),
+            """, 5, 5, "unknown key 'aps' in a snap; expected one of: name, version, type, base, current, revisions, apps, postponed-since, hold (did you mean 'apps'?)"),
         .init("a snap without a name", """
             version: 1
             snaps:

@@ -118,6 +118,75 @@ import Glibc
         #expect(result.ok, "\(result.report)")
     }
 
+    /// The enumerations the schemas spell out are exactly the engine's: a value added to the
+    /// engine and not to the schema would make valid output fail validation.
+    @Test("the schemas' enumerations are the engine's")
+    func enumerations() throws {
+        func schema(_ name: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "Schemas/\(name)"))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        func strings(_ object: Any?, _ path: String...) -> [String]? {
+            var node = object
+            for key in path { node = (node as? [String: Any])?[key] }
+            return node as? [String]
+        }
+        let plan = try schema("plan.schema.json"), apply = try schema("apply.schema.json"), policy = try schema("policy.schema.json")
+        let actions = Action.allCases.map(\.rawValue)
+        #expect(strings(plan, "$defs", "action", "enum") == actions)
+        #expect(strings(policy, "$defs", "action", "enum") == actions)
+        #expect(strings(plan, "$defs", "process", "properties", "role", "enum") == ProcessRole.allCases.map(\.rawValue))
+        #expect(strings(plan, "$defs", "service", "properties", "kill-mode", "enum") == KillMode.allCases.map(\.rawValue))
+        let processes = (apply["properties"] as? [String: Any])?["processes"] as? [String: Any]
+        #expect(strings(processes, "items", "properties", "outcome", "enum") == ProcessResult.Outcome.allCases.map(\.rawValue))
+        #expect(strings(processes, "items", "properties", "action", "enum") == actions)
+        // Outcomes are open strings ("later versions may add outcomes"); their descriptions name them all.
+        let planOutcome = (((plan["$defs"] as? [String: Any])?["snap"] as? [String: Any])?["properties"] as? [String: Any])?["outcome"] as? [String: Any]
+        for outcome in SnapPlan.Outcome.allCases {
+            #expect((planOutcome?["description"] as? String)?.contains(outcome.rawValue) == true, "plan outcome \(outcome.rawValue)")
+        }
+        let snaps = (apply["properties"] as? [String: Any])?["snaps"] as? [String: Any]
+        let applyOutcome = ((snaps?["items"] as? [String: Any])?["properties"] as? [String: Any])?["outcome"] as? [String: Any]
+        for outcome in ApplyReport.SnapOutcome.allCases {
+            #expect((applyOutcome?["description"] as? String)?.contains(outcome.rawValue) == true, "apply outcome \(outcome.rawValue)")
+        }
+    }
+
+    /// keep-data (defaults, a snap-only rule) and a scenario's hold are accepted, as refreshctl
+    /// accepts them; the plan of a held snap (outcome held, its hold) validates.
+    @Test("keep-data, a hold and a held plan validate", .enabled(if: validator != nil, reason))
+    func keepDataAndHold() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refreshcore-schema-hold-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let policy = folder + "/policy.yaml", scenario = folder + "/host.yaml"
+        try "version: 1\ndefaults:\n  keep-data: false\nrules:\n  - snap: vlc\n    keep-data: true\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try """
+            version: 1
+            now: 2026-12-02T12:00:00Z
+            snaps:
+              - name: vlc
+                current: 1
+                revisions: [1, 2]
+                apps: {vlc: {}}
+                hold: {since: 2026-12-01T00:00:00Z, until: 2026-12-24T00:00:00Z, by: root, command: refreshctl hold --until 2026-12-24T00:00:00Z vlc}
+            processes:
+              - {pid: 10, snap: vlc, revision: 1, app: vlc}
+
+            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let check = try runProduct("refreshctl", ["check", policy])
+        #expect(check.code == 0, "\(check.err)")
+        let inputs = [try Self.validate("policy.schema.json", [policy]), try Self.validate("scenario.schema.json", [scenario])]
+        for result in inputs { #expect(result.ok, "\(result.report)") }
+        let plan = try runProduct("refreshctl", ["plan", "--format", "json", "--scenario", scenario, "--policy", policy, "vlc=2"])
+        #expect(plan.code == 3, "\(plan.err)")
+        #expect(plan.out.contains(#""outcome":"held""#), "\(plan.out)")
+        let file = try Self.temporaryJSON(plan.out, name: "plan-held")
+        defer { unlink(file) }
+        let result = try Self.validate("plan.schema.json", [file])
+        #expect(result.ok, "\(result.report)")
+    }
+
     /// What refreshctl refuses, the schemas refuse: a schema that took anything would pass
     /// every test above.
     @Test("the schemas refuse what refreshctl refuses", .enabled(if: validator != nil, reason), arguments: [
@@ -133,6 +202,10 @@ import Glibc
         ("scenario.schema.json", "version: 1\nsnaps:\n  - {name: vlc, current: 1}\nprocesses:\n  - {pid: 5, snap: vlc, revision: 1, exe: /snap/vlc/1/vlc}\n", "both binding and evidence"),
         ("test.schema.json", "version: 1\nscenario: host.yaml\nexpect:\n  vlc: {keeps: [10]}\n", "an unknown expectation key"),
         ("test.schema.json", "version: 1\nscenario: host.yaml\n", "no expect and no cases"),
+        ("policy.schema.json", "version: 1\nrules:\n  - snap: vlc\n    app: vlc\n    keep-data: true\n", "keep-data in a rule with app"),
+        ("policy.schema.json", "version: 1\ndefaults:\n  keep-data: yes please\n", "a keep-data that is no boolean"),
+        ("scenario.schema.json", "version: 1\nsnaps:\n  - {name: vlc, current: 1, hold: {until: 2026-12-24T00:00:00Z}}\n", "a hold without since"),
+        ("scenario.schema.json", "version: 1\nsnaps:\n  - {name: vlc, current: 1, hold: {since: 2026-12-01T00:00:00Z, for: 2d}}\n", "an unknown hold key"),
     ])
     func refusals(schema: String, yaml: String, what: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("refreshcore-schema-\(UUID().uuidString).yaml").path

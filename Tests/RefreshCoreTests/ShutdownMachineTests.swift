@@ -100,6 +100,23 @@ import Testing
         #expect(action == .finish(.failed("could not keep its survivors out of the stop (access denied); the service was not stopped")))
     }
 
+    @Test func membersTheUnitSparesGetTheMembersSignalOnceItStopped() throws {
+        var machine = Machine(plan: .init(
+            stop: .serviceManager, processes: [main, worker], timeout: .seconds(30), then: .kill, killThroughServiceManager: true,
+            restart: .serviceManager, membersSignal: .sigint))
+        #expect(try machine.handle(.start(now: t0, gone: [])) == .stopUnit)
+        #expect(try machine.handle(.exited(main)) == .wait)
+        #expect(try machine.handle(.jobEnded(.done("stopped"))) == .signal(.sigint, [worker]))
+        #expect(machine.notes.last == "the unit's stop left pid 11; sent SIGINT")
+        #expect(try machine.handle(.exited(worker)) == .restart(.serviceManager))
+        // Without a members signal, the member is waited for until the timeout, as before.
+        var plain = Machine(plan: .init(stop: .serviceManager, processes: [main, worker], timeout: .seconds(30), then: .kill, killThroughServiceManager: true))
+        _ = try plain.handle(.start(now: t0, gone: []))
+        _ = try plain.handle(.exited(main))
+        #expect(try plain.handle(.jobEnded(.done("stopped"))) == .wait)
+        #expect(try plain.handle(.tick(now: at(30))) == .killUnit)
+    }
+
     @Test func escalationThroughTheServiceManagerKillsTheUnit() throws {
         var machine = Machine(plan: .init(stop: .serviceManager, processes: [main], timeout: .seconds(5), then: .kill, killThroughServiceManager: true))
         #expect(try machine.handle(.start(now: t0, gone: [])) == .stopUnit)

@@ -149,10 +149,22 @@ final class ToyHost: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ToyHost.runUnblocked(process)
         processes.append(process)
         waitUntilRunning(process.processIdentifier, execs: final)
         return process.processIdentifier
+    }
+
+    /// Starts `process` with no signal blocked, as a login shell or a service manager would
+    /// start it. Foundation's `Process` passes the calling thread's signal mask on, and the test
+    /// runner's threads block most signals (SIGTERM, SIGINT, SIGHUP, SIGCHLD, ...): a sleeper
+    /// started from them would sit out a SIGTERM, and a shell would never see its children exit.
+    static func runUnblocked(_ process: Process) throws {
+        var empty = sigset_t(), saved = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try process.run()
     }
 
     /// Waits (10 s at most) until the child runs `final` with libc mapped, so /proc shows it
@@ -186,6 +198,22 @@ final class ToyHost: @unchecked Sendable {
         guard access(hierarchy, W_OK) == 0, mkdir(dir, 0o755) == 0 || errno == EEXIST else { return false }
         if !cgroups.contains(dir) { cgroups.append(dir) }
         return (try? "\(pid)\n".write(toFile: "\(dir)/cgroup.procs", atomically: false, encoding: .utf8)) != nil
+    }
+
+    /// Makes the group `name` of `hierarchy` (removed by ``tearDown()``) for processes to join
+    /// on their own; returns its directory, or `nil` when the hierarchy is not writable.
+    func makeCgroup(named name: String, in hierarchy: String = ToyHost.unified) -> String? {
+        let dir = "\(hierarchy)/\(name)"
+        guard access(hierarchy, W_OK) == 0, mkdir(dir, 0o755) == 0 || errno == EEXIST else { return nil }
+        if !cgroups.contains(dir) { cgroups.append(dir) }
+        return dir
+    }
+
+    /// A snap name no other test (of this run or of another worker's) uses, so its units'
+    /// cgroups are this test's alone: `prefix-` and 8 random lowercase letters and digits.
+    static func uniqueSnapName(_ prefix: String) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return prefix + "-" + String((0..<8).map { _ in alphabet.randomElement()! })
     }
 
     /// Processes not started through ``start(_:_:cwd:execs:)`` (children those started) that

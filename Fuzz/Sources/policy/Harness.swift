@@ -28,6 +28,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for warning in policy.warnings { FuzzCheck.printable(warning.description) }
         let plan = try host.plan(policy: policy)
         _ = plan.text()
+        _ = plan.text(explain: true)
         _ = plan.json()
     } catch {
         FuzzCheck.refusal(error, files: ["policy.yaml"])

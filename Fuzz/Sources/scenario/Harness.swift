@@ -31,6 +31,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for policy in [Policy.builtIn, policy] {
             let plan = Planner.plan(state: scenario.state, request: request, policy: policy, now: now)
             _ = plan.text()
+            _ = plan.text(explain: true)
             _ = plan.json()
         }
     }

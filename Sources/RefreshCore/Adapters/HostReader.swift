@@ -6,6 +6,9 @@ public struct Host: Sendable {
     public var listing: StoreListing
     /// PIDs that could not be inspected (permissions).
     public var uninspectable: [Int32]
+    /// What the service manager reported of each service unit seen, when one was asked
+    /// (``HostReader/read(serviceManager:)``); a unit it does not know is not here.
+    public var services: [String: ServiceStatus] = [:]
 
     public init(layout: HostLayout, state: SystemState, listing: StoreListing, uninspectable: [Int32]) {
         self.layout = layout
@@ -43,6 +46,30 @@ public struct HostReader: Sendable {
         let scan = inspector.scan()
         let state = HostReader.bind(listing.snaps, scan, root: store.layout.rootPath, mainPIDs: mainPIDs)
         return Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
+    }
+
+    /// Reads the host as ``read(mainPIDs:)`` does, with each service's main process as
+    /// `serviceManager` says (systemd's `MainPID`): every unit seen in the scan is asked once.
+    /// A unit the manager knows without a main process (stopped, its members left behind) has
+    /// none; a unit it does not know is left to inference (the member whose parent is not one).
+    /// - Parameter serviceManager: the host's service manager; `nil` reads as ``read(mainPIDs:)``.
+    public func read(serviceManager: (any ServiceManager)?) async -> Host {
+        let listing = store.list()
+        let scan = inspector.scan()
+        let root = store.layout.rootPath
+        var state = HostReader.bind(listing.snaps, scan, root: root)
+        var services: [String: ServiceStatus] = [:]
+        if let serviceManager {
+            for unit in Set(state.processes.compactMap { $0.binding?.service }).sorted() {
+                if let status = await serviceManager.status(unit) { services[unit] = status }
+            }
+            // `0` (no process has it) for a unit the manager knows without a main process.
+            let mainPIDs = services.mapValues { $0.mainPID.flatMap { $0 > 0 ? $0 : nil } ?? 0 }
+            if !mainPIDs.isEmpty { state = HostReader.bind(listing.snaps, scan, root: root, mainPIDs: mainPIDs) }
+        }
+        var host = Host(layout: store.layout, state: state, listing: listing, uninspectable: scan.uninspectable)
+        host.services = services
+        return host
     }
 
     /// Binds inspected processes to snaps (processes that run from no snap are left out), tells

@@ -1,10 +1,12 @@
 /// What `apply`, `revert` or `recover` did: per snap the outcome, per process what happened,
 /// and which revisions were removed or kept.
 public struct ApplyReport: Sendable, Hashable {
-    public enum SnapOutcome: String, Sendable, Hashable {
+    public enum SnapOutcome: String, Sendable, Hashable, CaseIterable {
         case refreshed
         case rolledBack = "rolled-back"
         case postponed
+        /// A hold (`refreshctl hold`) keeps the snap where it is.
+        case held
         case upToDate = "up-to-date"
         case error
     }
@@ -18,6 +20,8 @@ public struct ApplyReport: Sendable, Hashable {
         public var removed: [Revision]
         /// Revisions the plan would have removed that stay, and why.
         public var kept: [KeptRevision]
+        /// What became of the data directories of the removed revisions.
+        public var data: [DataOutcome] = []
 
         package init(
             name: SnapName, from: Revision?, to: Revision?, outcome: SnapOutcome, message: String? = nil,
@@ -41,6 +45,9 @@ public struct ApplyReport: Sendable, Hashable {
     /// What happened to each service that was stopped or restarted, sorted by unit.
     public var services: [ServiceResult]
     public var warnings: [String]
+    /// The service manager the engine acted through (`systemd`), or `none`; `nil` when not said.
+    /// The text says it when it stopped or restarted services; the JSON always.
+    public var serviceManager: String?
 
     package init(operation: String, snaps: [SnapReport], processes: [ProcessResult], services: [ServiceResult] = [], warnings: [String]) {
         self.operation = operation
@@ -50,14 +57,14 @@ public struct ApplyReport: Sendable, Hashable {
         self.warnings = warnings
     }
 
-    /// 0 done; 1 something could not be completed; 3 postponed.
+    /// 0 done; 1 something could not be completed; 3 postponed or held.
     public var exitCode: Int32 {
         // A rollback is a failed refresh, but a successful recovery.
         if snaps.contains(where: { $0.outcome == .error || ($0.outcome == .rolledBack && operation != "recover") })
             || processes.contains(where: { $0.outcome == .failed }) || services.contains(where: { $0.outcome == .failed }) {
             return 1
         }
-        if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
+        if snaps.contains(where: { $0.outcome == .postponed || $0.outcome == .held }) { return 3 }
         return 0
     }
 
@@ -69,10 +76,14 @@ public struct ApplyReport: Sendable, Hashable {
             case .refreshed: lines.append("\(snap.name): refreshed \(move)")
             case .rolledBack: lines.append("\(snap.name): rolled back (\(move)): \(snap.message ?? "")")
             case .postponed: lines.append("\(snap.name): postponed (\(move))\(snap.message.map { ": \($0)" } ?? "")")
-            case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")")
+            case .held: lines.append("\(snap.name): held (\(move))\(snap.message.map { ": \($0)" } ?? "")")
+            case .upToDate: lines.append("\(snap.name): up to date at \(snap.from?.description ?? "(none)")\(snap.message.map { " (\($0))" } ?? "")")
             case .error: lines.append("\(snap.name): error: \(snap.message ?? "")")
             }
-            for revision in snap.removed { lines.append("  removed revision \(revision)") }
+            for revision in snap.removed {
+                lines.append("  removed revision \(revision)")
+                for data in snap.data where data.revision == revision { lines += data.lines().map { "    " + $0 } }
+            }
             for kept in snap.kept { lines.append("  kept revision \(kept.revision): \(kept.why)") }
         }
         if !services.isEmpty {
@@ -91,11 +102,13 @@ public struct ApplyReport: Sendable, Hashable {
             lines.append("warnings:")
             lines.append(contentsOf: warnings.map { "  - \($0)" })
         }
+        // Said where it mattered: when services were stopped or restarted (JSON always says it).
+        if let serviceManager, !services.isEmpty { lines.append("service manager: \(RefreshPlan.serviceManagerPhrase(serviceManager))") }
         return lines.joined(separator: "\n") + "\n"
     }
 
     public func json() -> String {
-        JSONValue.object([
+        var pairs: [(String, JSONValue)] = [
             ("version", .int(1)),
             ("operation", .string(operation)),
             ("snaps", .array(snaps.map { snap in
@@ -107,6 +120,7 @@ public struct ApplyReport: Sendable, Hashable {
                 ]
                 if let message = snap.message { pairs.append(("message", .string(message))) }
                 pairs.append(("removed", .array(snap.removed.map { .string($0.description) })))
+                if !snap.data.isEmpty { pairs.append(("data", .array(snap.data.map { $0.json() }))) }
                 pairs.append(("kept", .array(snap.kept.map { .object([("revision", .string($0.revision.description)), ("why", .string($0.why))]) })))
                 return .object(pairs)
             })),
@@ -129,6 +143,8 @@ public struct ApplyReport: Sendable, Hashable {
             })),
             ("warnings", .array(warnings.map { .string($0) })),
             ("exit-code", .int(Int64(exitCode))),
-        ]).serialized() + "\n"
+        ]
+        if let serviceManager { pairs.append(("service-manager", .string(serviceManager))) }
+        return JSONValue.object(pairs).serialized() + "\n"
     }
 }

@@ -29,8 +29,18 @@ public struct HostAdapters: Sendable {
         self.records = records
     }
 
-    /// Reads the host now: snaps, processes and their bindings.
+    /// Reads the host now: snaps, processes and their bindings (a service's main process
+    /// inferred: the member whose parent is not one). For what needs no roles.
     public func readHost() -> Host {
         HostReader(store: store, inspector: inspector).read()
     }
+
+    /// Reads the host now, each service's main process as the service manager says (systemd's
+    /// `MainPID`) where one runs: what plans are made from.
+    public func readHostAndServices() async -> Host {
+        await HostReader(store: store, inspector: inspector).read(serviceManager: serviceManager)
+    }
+
+    /// The name of the service manager the engine acts through (`systemd`), or `none`.
+    public var serviceManagerName: String { serviceManager?.name ?? "none" }
 }

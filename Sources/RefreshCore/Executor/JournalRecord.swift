@@ -54,11 +54,14 @@ public struct JournalRecord: Sendable, Hashable {
         public var remove: [Revision]
         /// Why it was rolled back or failed, once it was.
         public var reason: String?
+        /// The homes whose `snap/NAME/TO` existed before this refresh (never removed by an undo).
+        public var userDataExisted: [String]
 
         public init(
             name: SnapName, from: Revision, to: Revision, state: RefreshTransaction.State, targetWasMounted: Bool,
-            dataExisted: Bool, remove: [Revision], reason: String? = nil
+            dataExisted: Bool, remove: [Revision], reason: String? = nil, userDataExisted: [String] = []
         ) {
+            self.userDataExisted = userDataExisted
             self.name = name
             self.from = from
             self.to = to
@@ -151,6 +154,9 @@ public struct JournalRecord: Sendable, Hashable {
                 ("remove", .array(entry.remove.map { .string($0.description) })),
             ]
             if let reason = entry.reason { fields.append(("reason", .string(reason))) }
+            if !entry.userDataExisted.isEmpty {
+                fields.append(("user-data-existed", .array(entry.userDataExisted.map { .string($0) })))
+            }
             return .object(fields)
         })))
         pairs.append(("work", .array(work.map { entry in
@@ -261,7 +267,7 @@ public struct JournalRecord: Sendable, Hashable {
     }
 
     private static func snapEntry(_ node: YAMLNode, reader: inout YAMLReader, advice: String) -> SnapEntry? {
-        let keys = ["name", "from", "to", "state", "target-was-mounted", "data-existed", "remove", "reason"]
+        let keys = ["name", "from", "to", "state", "target-was-mounted", "data-existed", "remove", "reason", "user-data-existed"]
         guard let fields = reader.fields(node, what: "a snap entry", allowed: keys) else { return nil }
         func boolean(_ key: String) -> Bool? {
             guard let node = fields[key] else { return nil }
@@ -289,7 +295,13 @@ public struct JournalRecord: Sendable, Hashable {
             remove = (reader.list(list, what: "remove") ?? []).compactMap { reader.revision($0, what: "revision") }
         }
         let reason = fields["reason"].flatMap { reader.string($0, what: "reason") }
-        return SnapEntry(name: name, from: from, to: to, state: state, targetWasMounted: mounted, dataExisted: existed, remove: remove, reason: reason)
+        var homes: [String] = []
+        if let list = fields["user-data-existed"] {
+            homes = (reader.list(list, what: "user-data-existed") ?? []).compactMap { reader.string($0, what: "home") }
+        }
+        return SnapEntry(
+            name: name, from: from, to: to, state: state, targetWasMounted: mounted, dataExisted: existed, remove: remove,
+            reason: reason, userDataExisted: homes)
     }
 }
 

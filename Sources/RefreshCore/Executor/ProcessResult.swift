@@ -1,6 +1,6 @@
 /// What happened to one process.
 public struct ProcessResult: Sendable, Hashable {
-    public enum Outcome: String, Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable, CaseIterable {
         case leftRunning = "left-running"
         case exited
         case killed

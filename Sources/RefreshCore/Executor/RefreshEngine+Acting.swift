@@ -31,6 +31,8 @@ extension RefreshEngine {
         let restart: JournalRecord.WorkEntry.Restart?
         var machine: ShutdownMachine
         var handles: [ProcessIdentity: ProcessHandle] = [:]
+        /// Why no handle could be opened for a process (it is there, but cannot be signalled).
+        var refusals: [ProcessIdentity: String] = [:]
         var command: (any CommandJob)?
         var job: (any ServiceJob)?
         var restartCommand: (any CommandJob)?
@@ -60,7 +62,9 @@ extension RefreshEngine {
                 switch adapters.signaller.open(identity) {
                 case .success(let handle): items[index].handles[identity] = handle
                 case .failure(.gone): gone.append(identity)
-                case .failure(let refusal): unreachable.append((identity, refusal.description))
+                case .failure(let refusal):
+                    unreachable.append((identity, refusal.description))
+                    items[index].refusals[identity] = refusal.description
                 }
             }
             try feed(&items[index], .start(now: start, gone: gone), &record)
@@ -181,9 +185,14 @@ extension RefreshEngine {
         // Under a service manager, the unit's own kill mode decides what its stop takes: move
         // everything the plan keeps out of it first.
         let moveOut = managed && (status?.stopTakesMembers ?? true) ? service.others : []
+        // And where the unit's kill mode spares members that the plan's stops (the policy's
+        // `stop-mode: sigterm-all` on a unit with KillMode=process), they get the plan's signal
+        // once the unit has stopped, rather than SIGKILL after the timeout.
+        let spared = managed && stop == .serviceManager && !(status?.stopTakesMembers ?? true) && service.killMode == .controlGroup
         let plan = ShutdownMachine.Plan(
             stop: stop, processes: service.stopped, timeout: service.timeout ?? .seconds(30), then: service.then ?? .kill,
-            killThroughServiceManager: managed, moveOut: moveOut, restart: restart)
+            killThroughServiceManager: managed, moveOut: moveOut, restart: restart,
+            membersSignal: spared ? (service.signal ?? .sigterm) : nil)
         let restartRevision = targets[service.snap] ?? service.revision
         let record = restart.map { restart -> JournalRecord.WorkEntry.Restart in
             var command: [String]?
@@ -293,7 +302,9 @@ extension RefreshEngine {
             var events: [ShutdownMachine.Event] = []
             for identity in identities {
                 guard let handle = item.handles[identity] else {
-                    events.append(.exited(identity))
+                    // Never "exited": without a handle nothing is known of it but that it could
+                    // not be reached.
+                    events.append(.unreachable(identity, item.refusals[identity] ?? "no pidfd is held for it"))
                     continue
                 }
                 switch adapters.signaller.send(signal, to: handle) {
@@ -332,14 +343,14 @@ extension RefreshEngine {
 
     /// Feeds what happened since the last look: jobs that ended, processes that exited, time.
     private func poll(_ item: inout WorkItem, now: MonotonicInstant, _ record: inout JournalRecord) throws(RefreshCoreError) {
+        // Exits first: a service manager's stop job ends after the processes it stopped are
+        // gone, and they must be seen gone by then.
+        try feedExits(&item, &record)
         if let job = item.command, let result = job.result {
             item.command = nil
-            if item.machine.isDone {
-                // Only the report wants it now.
-                _ = try? item.machine.handle(.commandEnded(result))
-            } else {
-                try feed(&item, .commandEnded(result), &record)
-            }
+            // Also after the machine moved on: it keeps the result for the report, and an
+            // illegal transition stops the refresh like any other.
+            try feed(&item, .commandEnded(result), &record)
         }
         if let job = item.job, let result = job.result {
             item.job = nil
@@ -372,6 +383,14 @@ extension RefreshEngine {
             case .failed(let why): try feed(&item, .restartEnded(failure: why), &record)
             }
         }
+        try feedExits(&item, &record)
+        if let deadline = item.machine.deadline, now >= deadline {
+            try feed(&item, .tick(now: now), &record)
+        }
+    }
+
+    /// Feeds the exits of the processes the machine waits for.
+    private func feedExits(_ item: inout WorkItem, _ record: inout JournalRecord) throws(RefreshCoreError) {
         switch item.machine.state {
         case .movingOut, .stopping, .killing:
             for identity in item.machine.remaining.sorted() {
@@ -380,9 +399,6 @@ extension RefreshEngine {
             }
         default:
             break
-        }
-        if let deadline = item.machine.deadline, now >= deadline {
-            try feed(&item, .tick(now: now), &record)
         }
     }
 
@@ -456,6 +472,10 @@ extension RefreshEngine {
             detail = "\(how); \(why)"
         }
         if !item.machine.notes.isEmpty { detail += "; " + item.machine.notes.joined(separator: "; ") }
+        if result == .leftRunning || result == .aborted, item.machine.plan.stop == .serviceManager {
+            let manager = adapters.serviceManager?.name ?? "the service manager"
+            detail += "; \(manager)'s stop goes on: it kills what is left after the unit's own stop timeout"
+        }
         if case .aborted = result {
             let reason = "\(item.label) did not exit within \(timeout) and its policy says then: abort"
             for snap in item.snaps { outcome.aborting[snap] = outcome.aborting[snap] ?? reason }

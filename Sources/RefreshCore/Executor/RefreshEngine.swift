@@ -81,10 +81,16 @@ public struct RefreshEngine: Sendable {
 
     /// The plan the engine would carry out now: the live host, planned, with what the host
     /// cannot do (a restart without a service manager or a restart-command) as errors.
-    public func plan(_ request: RefreshRequest, policy: Policy) -> (plan: RefreshPlan, host: Host) {
-        let host = adapters.readHost()
-        var plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())
-        if adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
+    /// Each service's main process is the service manager's (systemd's `MainPID`) where one
+    /// runs; the plan says which service manager it assumed.
+    /// - Parameters:
+    ///   - request: which snaps to refresh, and to which revision.
+    ///   - policy: the policy to plan with.
+    /// - Returns: the plan, and the host as read for it.
+    public func plan(_ request: RefreshRequest, policy: Policy) async -> (plan: RefreshPlan, host: Host) {
+        let host = await adapters.readHostAndServices()
+        let plan = Planner.plan(state: host.state, request: request, policy: policy, now: adapters.clock.wallTime())
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         return (plan, host)
     }
 
@@ -92,8 +98,40 @@ public struct RefreshEngine: Sendable {
         if try adapters.journal.read() != nil {
             throw RefreshCoreError(.refreshFailed, "an interrupted refresh is recorded in \(adapters.journal.location); run 'refreshctl recover' first")
         }
-        let (plan, _) = self.plan(request, policy: policy.policy)
+        // Every name and revision is checked before anything happens: one bad one changes nothing.
+        let listing = adapters.store.list()
+        var invalid: [String] = []
+        var request = request
+        var notes: [SnapName: String] = [:]
+        for index in request.items.indices {
+            let item = request.items[index]
+            guard let snap = listing.snaps.first(where: { $0.name == item.snap }) else {
+                invalid.append("snap '\(item.snap)' is not installed")
+                continue
+            }
+            if let wanted = item.revision {
+                if !snap.isInstalled(wanted) {
+                    let list = snap.revisions.map(\.revision.description).joined(separator: ", ")
+                    invalid.append("revision \(wanted) of '\(item.snap)' is not installed (installed: \(list.isEmpty ? "none" : list))")
+                }
+            } else if operation == "apply", let current = snap.current {
+                // As snapd: a revision the snap was reverted from is not refreshed to again
+                // unless it is named.
+                let reverted = adapters.records.revertedFrom(item.snap)
+                guard let newest = snap.staged.last, reverted.contains(newest) else { continue }
+                let allowed = snap.staged.filter { !reverted.contains($0) }
+                request.items[index].revision = allowed.last ?? current
+                if allowed.isEmpty {
+                    notes[item.snap] = "revision \(newest) was reverted from, so it is not refreshed to again unless named: \(item.snap)=\(newest)"
+                }
+            }
+        }
+        if !invalid.isEmpty {
+            throw RefreshCoreError(.invalidArgument, "nothing was changed: \(invalid.joined(separator: "; ")); stage the revision first or name an installed one")
+        }
+        let (plan, _) = await self.plan(request, policy: policy.policy)
         var report = ApplyReport(operation: operation, snaps: [], processes: [], warnings: plan.warnings)
+        report.serviceManager = adapters.serviceManagerName
         var runs: [SnapRun] = []
         for snapPlan in plan.snaps {
             var snapReport = ApplyReport.SnapReport(name: snapPlan.name, from: snapPlan.from, to: snapPlan.to, outcome: .refreshed, removed: [], kept: [])
@@ -107,7 +145,8 @@ public struct RefreshEngine: Sendable {
                 let entry = JournalRecord.SnapEntry(
                     name: snapPlan.name, from: from, to: to, state: .planned,
                     targetWasMounted: adapters.store.isMounted(snapPlan.name, to),
-                    dataExisted: adapters.store.hasData(snapPlan.name, to), remove: snapPlan.remove)
+                    dataExisted: adapters.store.hasData(snapPlan.name, to), remove: snapPlan.remove,
+                    userDataExisted: adapters.store.userDataHomes(snapPlan.name, to))
                 runs.append(SnapRun(entry: entry, plan: snapPlan, report: snapReport))
                 continue
             case .postponed:
@@ -116,8 +155,12 @@ public struct RefreshEngine: Sendable {
                     try adapters.records.recordPostponement(snapPlan.name, since: postponement.since)
                     snapReport.message = "until \(postponement.deadline) at the latest"
                 }
+            case .held:
+                snapReport.outcome = .held
+                snapReport.message = snapPlan.hold?.summary
             case .upToDate:
                 snapReport.outcome = .upToDate
+                snapReport.message = notes[snapPlan.name]
             case .error:
                 snapReport.outcome = .error
                 snapReport.message = snapPlan.error
@@ -163,6 +206,7 @@ public struct RefreshEngine: Sendable {
             try runs[index].feed(.recover(switchBegun: switchBegun))
         }
         var report = ApplyReport(operation: "recover", snaps: [], processes: [], warnings: [])
+        report.serviceManager = adapters.serviceManagerName
         try await drive(&runs, record: &record, policy: policy.policy, report: &report, recovering: true)
         return report
     }
@@ -241,6 +285,7 @@ public struct RefreshEngine: Sendable {
                     if !copy.vanished.isEmpty {
                         report.warnings.append("\(runs[index].name): \(copy.vanished.count) file\(copy.vanished.count == 1 ? "" : "s") vanished from the data directory while it was copied: \(copy.vanished.joined(separator: ", "))")
                     }
+                    report.warnings += copy.notes.map { "\(runs[index].name): \($0)" }
                     try runs[index].feed(.staged)
                 case .failure(let error):
                     try runs[index].feed(.abort(error.message))
@@ -262,7 +307,9 @@ public struct RefreshEngine: Sendable {
         try write(&record, runs, phase: .switching)
         try crashPoint("journal:switching")
         for index in runs.indices where runs[index].next == .switchCurrent {
-            try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.to)
+            recordLeaving(runs[index].name, runs[index].entry.from, report: &report)
+            let notes = try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.to)
+            report.warnings += notes.map { "\(runs[index].name): \($0)" }
             try runs[index].feed(.switched)
         }
         try crashPoint("done:switching")
@@ -278,7 +325,7 @@ public struct RefreshEngine: Sendable {
             // Restarts a crash interrupted after the stop: their processes are gone, so a new
             // plan does not see them; they are started again below unless acted on now.
             let interrupted = recovering ? record.work.filter { $0.restart != nil && $0.state != "done" } : []
-            if recovering { try replan(&runs, acting, policy: policy, report: &report) }
+            if recovering { try await replan(&runs, acting, policy: policy, report: &report) }
             let outcome = try await act(on: acting.compactMap { runs[$0].plan }, record: &record, runs: runs)
             report.processes += outcome.processes
             report.services += outcome.services
@@ -296,7 +343,9 @@ public struct RefreshEngine: Sendable {
         }
         for index in runs.indices {
             if case .switchBack(let reason)? = runs[index].next {
-                try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.from)
+                recordLeaving(runs[index].name, runs[index].entry.to, report: &report)
+                let notes = try adapters.store.switchCurrent(runs[index].name, to: runs[index].entry.from)
+                report.warnings += notes.map { "\(runs[index].name): \($0)" }
                 runs[index].report.outcome = .rolledBack
                 runs[index].report.message = "\(reason); current is back at \(runs[index].entry.from)"
                 runs[index].entry.reason = reason
@@ -310,10 +359,20 @@ public struct RefreshEngine: Sendable {
         try crashPoint("journal:collecting")
         for index in runs.indices where runs[index].next == .collect {
             let entry = runs[index].entry
-            let collected = collect(entry.remove, of: entry.name)
+            let collected = collect(entry.remove, of: entry.name, policy: policy)
             runs[index].report.removed = collected.removed
+            runs[index].report.data = collected.data
             runs[index].report.kept = (runs[index].plan?.keep ?? []) + collected.kept
             adapters.records.clearPostponement(entry.name)
+            if record.operation == "revert" {
+                do {
+                    try adapters.records.recordRevert(entry.name, from: entry.from)
+                } catch {
+                    report.warnings.append("\(entry.name): \(error.message); 'apply \(entry.name)' may refresh to revision \(entry.from) again")
+                }
+            } else {
+                adapters.records.clearReverts(entry.name)
+            }
             if recovering { runs[index].report.message = "finished the interrupted \(record.operation)" }
             try runs[index].feed(.collected)
         }
@@ -331,6 +390,34 @@ public struct RefreshEngine: Sendable {
         report.snaps = (report.snaps + runs.map(\.report)).sorted { $0.name < $1.name }
         report.processes.sort { $0.identity < $1.identity }
         report.services.sort { $0.unit < $1.unit }
+        recordHistory(runs, record: record, report: &report)
+    }
+
+    /// Adds an entry per snap to its history: when, from and to, the outcome, and what happened
+    /// to each of its services and processes. The refresh is done by now: a history that cannot
+    /// be written is a warning, not a failure.
+    private func recordHistory(_ runs: [SnapRun], record: JournalRecord, report: inout ApplyReport) {
+        let finished = adapters.clock.wallTime()
+        for run in runs {
+            // Its processes: those of its plan, or on recovery (no plan) those acted on under its name.
+            let pids = Set(run.plan?.processes.map(\.identity.pid) ?? [])
+            let units = Set(run.plan?.services.map(\.unit) ?? [])
+            var results: [RefreshHistory.Entry.Result] = report.services.filter { units.contains($0.unit) }.map {
+                .init(subject: $0.unit, pid: nil, action: $0.action, outcome: $0.outcome, detail: $0.detail)
+            }
+            results += report.processes.filter { pids.contains($0.identity.pid) }.map {
+                .init(subject: "pid \($0.identity.pid) \($0.label)", pid: $0.identity.pid, action: $0.action, outcome: $0.outcome, detail: $0.detail)
+            }
+            let entry = RefreshHistory.Entry(
+                snap: run.name, operation: report.operation, started: record.started, finished: finished,
+                from: run.entry.from, to: run.entry.to, outcome: run.report.outcome, message: run.report.message,
+                results: results, removed: run.report.removed)
+            do {
+                try adapters.records.recordHistory(entry)
+            } catch {
+                report.warnings.append("\(run.name): the refresh is not recorded in its history: \(error.message)")
+            }
+        }
     }
 
     /// Starts a service again whose restart a crash interrupted, unless it runs again already.
@@ -373,6 +460,7 @@ public struct RefreshEngine: Sendable {
     private func stage(_ entry: JournalRecord.SnapEntry) throws(RefreshCoreError) -> DataCopyOutcome {
         try adapters.store.checkData(entry.name, from: entry.from, to: entry.to)
         if adapters.store.hasImage(entry.name, entry.to) { try adapters.store.mount(entry.name, entry.to) }
+        try adapters.store.checkRevision(entry.name, entry.to)
         return try adapters.store.copyData(entry.name, from: entry.from, to: entry.to)
     }
 
@@ -381,13 +469,24 @@ public struct RefreshEngine: Sendable {
         if !entry.targetWasMounted, adapters.store.isMounted(entry.name, entry.to) {
             try adapters.store.unmount(entry.name, entry.to)
         }
-        if !entry.dataExisted { try adapters.store.removeCreatedData(entry.name, entry.to) }
+        try adapters.store.removeCreatedData(entry.name, entry.to, system: !entry.dataExisted, userDataExisted: entry.userDataExisted)
+    }
+
+    /// Records, right before a switch, when `revision` stops being current: `gc` later lists
+    /// what a process of it wrote to its data after that. A failure to record only loses
+    /// that listing, so it is a warning, never a failed refresh.
+    private func recordLeaving(_ snap: SnapName, _ revision: Revision, report: inout ApplyReport) {
+        do {
+            try adapters.records.recordLeaving(snap, revision, at: adapters.clock.wallTime())
+        } catch {
+            report.warnings.append("\(snap): \(error.message); gc will not be able to list what revision \(revision) writes to its data from now on")
+        }
     }
 
     /// For recover: plans the processes still on the old revisions again, as a move from the
     /// old revision to the new one (`current` already names the new one).
-    private func replan(_ runs: inout [SnapRun], _ indices: [Int], policy: Policy, report: inout ApplyReport) throws(RefreshCoreError) {
-        let host = adapters.readHost()
+    private func replan(_ runs: inout [SnapRun], _ indices: [Int], policy: Policy, report: inout ApplyReport) async throws(RefreshCoreError) {
+        let host = await adapters.readHostAndServices()
         var state = host.state
         var items: [RefreshRequest.Item] = []
         for index in indices {
@@ -395,8 +494,8 @@ public struct RefreshEngine: Sendable {
             state.snaps[entry.name]?.current = entry.from
             items.append(.init(snap: entry.name, revision: entry.to))
         }
-        var plan = Planner.plan(state: state, request: RefreshRequest(items), policy: policy, now: adapters.clock.wallTime())
-        if adapters.serviceManager == nil { plan = plan.requiringRestartCommands() }
+        let plan = Planner.plan(state: state, request: RefreshRequest(items), policy: policy, now: adapters.clock.wallTime())
+            .assuming(serviceManager: adapters.serviceManager?.name, knownUnits: Set(host.services.keys))
         report.warnings += plan.warnings
         for index in indices {
             guard var snapPlan = plan.snap(runs[index].name) else { continue }

@@ -30,6 +30,14 @@ public struct HostLayout: Sendable, Hashable {
     public var stateDirectory: String { root + "/var/lib/refreshctl" }
     /// `ROOT/var/lib/refreshctl/postponed/NAME`: when a postponed refresh of NAME was first held back.
     public func postponementRecord(_ name: SnapName) -> String { "\(stateDirectory)/postponed/\(name)" }
+    /// `ROOT/var/lib/refreshctl/left/NAME_REV`: when revision REV of NAME last stopped being current.
+    public func leftRecord(_ name: SnapName, _ revision: Revision) -> String { "\(stateDirectory)/left/\(name)_\(revision)" }
+    /// `ROOT/home`: users' homes, each with its `snap/NAME/REV` data.
+    public var homesDirectory: String { root + "/home" }
+    /// `ROOT/var/lib/refreshctl/held/NAME`: a hold put on NAME by hand (`refreshctl hold`).
+    public func holdRecord(_ name: SnapName) -> String { "\(stateDirectory)/held/\(name)" }
+    /// `ROOT/var/lib/refreshctl/history/NAME.json`: NAME's last refreshes.
+    public func historyFile(_ name: SnapName) -> String { "\(stateDirectory)/history/\(name).json" }
     /// The host's root as a path prefix for binding inference.
     public var rootPath: String { root.isEmpty ? "/" : root }
 }

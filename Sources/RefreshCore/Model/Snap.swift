@@ -47,11 +47,14 @@ public struct Snap: Sendable, Hashable {
     public var revisions: [InstalledRevision]
     /// When a postponed refresh of this snap was first held back.
     public var postponedSince: Timestamp?
+    /// A hold put by hand (`refreshctl hold`), expired or not.
+    public var hold: SnapHold?
 
     public init(
         name: SnapName, current: Revision?, revisions: [InstalledRevision],
-        postponedSince: Timestamp? = nil
+        postponedSince: Timestamp? = nil, hold: SnapHold? = nil
     ) {
+        self.hold = hold
         self.name = name
         self.current = current
         self.revisions = revisions.sorted { $0.revision < $1.revision }

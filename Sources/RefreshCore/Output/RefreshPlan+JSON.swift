@@ -1,13 +1,15 @@
 extension RefreshPlan {
     /// The plan as DESIGN.md's JSON (`version` 1), one line, keys in a fixed order.
     public func json() -> String {
-        JSONValue.object([
+        var pairs: [(String, JSONValue)] = [
             ("version", .int(Int64(RefreshPlan.formatVersion))),
             ("now", .string(now.description)),
             ("snaps", .array(snaps.map(\.jsonValue))),
             ("warnings", .array(warnings.map { .string($0) })),
             ("exit-code", .int(Int64(exitCode))),
-        ]).serialized() + "\n"
+        ]
+        if let serviceManager { pairs.append(("service-manager", .string(serviceManager))) }
+        return JSONValue.object(pairs).serialized() + "\n"
     }
 }
 
@@ -20,6 +22,7 @@ extension SnapPlan {
             ("outcome", .string(outcome.rawValue)),
         ]
         if let error { pairs.append(("error", .string(error))) }
+        if let hold { pairs.append(("hold", hold.jsonValue)) }
         if let postponement {
             pairs.append(("postponed-since", .string(postponement.since.description)))
             pairs.append(("deadline", .string(postponement.deadline.description)))

@@ -20,33 +20,40 @@ public enum Planner {
         // processes make up each service.
         var holders: [SnapName: [Int]] = [:]
         var services: [String: [Int]] = [:]
-        for index in state.processes.indices {
-            guard let binding = state.processes[index].binding else { continue }
-            holders[binding.snap, default: []].append(index)
-            // Pins are sorted, so a snap pinned twice comes twice in a row.
-            var previous: SnapName?
-            for pin in binding.pins where pin.snap != binding.snap && pin.snap != previous {
-                previous = pin.snap
-                holders[pin.snap, default: []].append(index)
+        // Bindings are read in place, field by field, here and below: a copy of a binding costs
+        // a retain and a release of each of its fields, for every process.
+        state.processes.withUnsafeBufferPointer { processes in
+            for index in processes.indices where processes[index].binding != nil {
+                let snap = processes[index].binding!.snap
+                holders[snap, default: []].append(index)
+                // Pins are sorted, so a snap pinned twice comes twice in a row.
+                var previous: SnapName?
+                for pin in processes[index].binding!.pins where pin.snap != snap && pin.snap != previous {
+                    previous = pin.snap
+                    holders[pin.snap, default: []].append(index)
+                }
+                if let unit = processes[index].binding!.service { services[unit, default: []].append(index) }
             }
-            if let unit = binding.service { services[unit, default: []].append(index) }
         }
         var context = Context(state: state, policy: policy, now: now, services: services)
         let items = request.items.sorted { $0.snap < $1.snap }
         var targets: [SnapName: Target] = [:]
-        for item in items { targets[item.snap] = target(of: item, in: state) }
+        for item in items { targets[item.snap] = target(of: item, in: state, now: now) }
         // A process decided in its own snap's section keeps that decision where it pins a
         // refreshed base: one process, one fate. The same for a service.
+        context.ownFateList.reserveCapacity(items.reduce(0) { $0 + (holders[$1.snap]?.count ?? 0) })
         for item in items {
             guard case .move(let move)? = targets[item.snap], let snap = state.snaps[item.snap] else { continue }
-            for index in holders[item.snap] ?? [] {
-                guard let binding = state.processes[index].binding, binding.snap == item.snap, binding.revision != move.to else { continue }
-                if let unit = binding.service {
-                    if context.ownServices[unit] == nil {
-                        context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
+            state.processes.withUnsafeBufferPointer { processes in
+                for index in holders[item.snap] ?? [] {
+                    guard processes[index].binding?.snap == item.snap, processes[index].binding!.revision != move.to else { continue }
+                    if let unit = processes[index].binding!.service {
+                        if context.ownServices[unit] == nil {
+                            context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
+                        }
+                    } else {
+                        context.setOwnFate(index, context.single(index, postponedSince: snap.postponedSince))
                     }
-                } else {
-                    context.ownFates[index] = context.single(index, planned: snap)
                 }
             }
         }
@@ -67,7 +74,7 @@ public enum Planner {
     }
 
     /// The revision a request item moves its snap from and to, or the plan that says why not.
-    private static func target(of item: RefreshRequest.Item, in state: SystemState) -> Target {
+    private static func target(of item: RefreshRequest.Item, in state: SystemState, now: Timestamp) -> Target {
         let name = item.snap
         guard let snap = state.snaps[name] else {
             return .settled(SnapPlan(name: name, from: nil, to: item.revision, outcome: .error, error: "snap '\(name)' is not installed"))
@@ -88,6 +95,10 @@ public enum Planner {
             return .settled(SnapPlan(name: name, from: from, to: from, outcome: .upToDate))
         }
         if target == from { return .settled(SnapPlan(name: name, from: from, to: from, outcome: .upToDate)) }
+        // A hold put by hand keeps the snap where it is, until it expires.
+        if let hold = snap.hold, hold.isActive(at: now) {
+            return .settled(SnapPlan(name: name, from: from, to: target, outcome: .held, hold: hold))
+        }
         return .move((from, target))
     }
 
@@ -119,8 +130,11 @@ public enum Planner {
         /// Unit → indices of its processes, in PID order.
         let services: [String: [Int]]
         var warnings = Set<String>()
-        /// Decisions of processes (not of services) in their own snap's section.
-        var ownFates: [Int: ProcessDecision] = [:]
+        /// Decisions of processes (not of services) in their own snap's section: by process
+        /// index, the position in ``ownFateList`` (-1: none). An array, not a dictionary keyed by
+        /// index, so that a large host is not rehashed, and its large values moved, as it grows.
+        var ownFateSlots: [Int32]
+        var ownFateList: [ProcessDecision] = []
         /// Services in their own snap's section.
         var ownServices: [String: ServiceFate] = [:]
         var cache = DecisionCache()
@@ -139,6 +153,12 @@ public enum Planner {
             self.policy = policy
             self.now = now
             self.services = services
+            self.ownFateSlots = Array(repeating: -1, count: state.processes.count)
+        }
+
+        mutating func setOwnFate(_ index: Int, _ decision: ProcessDecision) {
+            ownFateSlots[index] = Int32(ownFateList.count)
+            ownFateList.append(decision)
         }
 
         mutating func firstRule(_ snap: SnapName, _ app: AppName?, _ executable: String?) -> PolicyRule? {
@@ -181,46 +201,50 @@ public enum Planner {
             var decisions: [ProcessDecision] = []
             decisions.reserveCapacity(indices.count)
             let alreadyThere = "already runs from revision \(target), the refresh target"
-            for index in indices {
-                let process = state.processes[index]
-                guard let binding = process.binding else { continue }
-                let isOwn = binding.snap == name
-                // The revision of the planned snap this process holds: its own, or the one it
-                // pins (none for a process of a service that is here for its service only).
-                let held = isOwn ? binding.revision : binding.pins.first(where: { $0.snap == name })?.revision
-                let isEngine = state.engineProcesses.contains(process.pid)
-                var decision: ProcessDecision
-                if let unit = binding.service, let fate = fates[unit] {
-                    decision = fate.decisions[index]!
-                    // A member decided on its own keeps its own fate too, unless that postpones
-                    // another snap's refresh.
-                    let isOther = fate.others.contains(index)
-                    var decidedHere = !reused.contains(unit)
-                    if isOther, !decidedHere, decision.action == .postpone {
-                        decision = namedMember(index, planned: snap, plan: fate.plan)
-                        decidedHere = true
-                    }
-                    if isOther, decidedHere, !isEngine, held == target, decision.action != .leaveRunning {
-                        decision.action = .leaveRunning
-                        decision.reason = alreadyThere
-                        decision.clearStop()
-                    }
-                } else {
-                    var decidedHere = true
-                    if let own = ownFates[index], isOwn || own.action != .postpone {
-                        decision = own
-                        decidedHere = isOwn
+            // The processes are read in place, field by field: a copy of each binding costs a
+            // retain and a release of every one of its fields.
+            let processes = state.processes
+            processes.withUnsafeBufferPointer { processes in
+                for index in indices where processes[index].binding != nil {
+                    let isOwn = processes[index].binding!.snap == name
+                    // The revision of the planned snap this process holds: its own, or the one it
+                    // pins (none for a process of a service that is here for its service only).
+                    let held = isOwn ? processes[index].binding!.revision : processes[index].binding!.pins.first(where: { $0.snap == name })?.revision
+                    let isEngine = state.engineProcesses.contains(processes[index].identity.pid)
+                    var decision: ProcessDecision
+                    if let unit = processes[index].binding!.service, let fate = fates[unit] {
+                        decision = fate.decisions[index]!
+                        // A member decided on its own keeps its own fate too, unless that postpones
+                        // another snap's refresh.
+                        let isOther = fate.others.contains(index)
+                        var decidedHere = !reused.contains(unit)
+                        if isOther, !decidedHere, decision.action == .postpone {
+                            decision = namedMember(index, planned: snap, plan: fate.plan)
+                            decidedHere = true
+                        }
+                        if isOther, decidedHere, !isEngine, held == target, decision.action != .leaveRunning {
+                            decision.action = .leaveRunning
+                            decision.reason = alreadyThere
+                            decision.clearStop()
+                        }
                     } else {
-                        decision = single(index, planned: snap)
+                        var decidedHere = true
+                        let slot = Int(ownFateSlots[index])
+                        if slot >= 0, isOwn || ownFateList[slot].action != .postpone {
+                            decision = ownFateList[slot]
+                            decidedHere = isOwn
+                        } else {
+                            decision = single(index, postponedSince: snap.postponedSince)
+                        }
+                        if decidedHere, !isEngine, held == target, decision.role != .user {
+                            decision.action = .leaveRunning
+                            decision.reason = alreadyThere
+                            decision.clearStop()
+                        }
                     }
-                    if decidedHere, !isEngine, held == target, decision.role != .user {
-                        decision.action = .leaveRunning
-                        decision.reason = alreadyThere
-                        decision.clearStop()
-                    }
+                    decision.pins = isOwn ? nil : held
+                    decisions.append(decision)
                 }
-                decision.pins = isOwn ? nil : held
-                decisions.append(decision)
             }
             let servicePlans = units.sorted().map { fates[$0]!.plan }
 
@@ -237,11 +261,20 @@ public enum Planner {
             }
 
             // Which revisions the processes still hold once the plan has acted.
+            // A process holds its own revision and the revisions it pins (Binding.holds), each
+            // installed one counted once.
             var users: [Revision: Int] = [:]
             var leftRunning: [Revision: [Int32]] = [:]
+            let isInstalled = Set(installed)
             for (decision, index) in zip(decisions, indices) where Planner.mayOutlive(decision) {
-                let binding = state.processes[index].binding!
-                for revision in installed where binding.holds(name, revision) {
+                let ownSnap = state.processes[index].binding!.snap == name
+                let ownRevision = state.processes[index].binding!.revision
+                if ownSnap, isInstalled.contains(ownRevision) { users[ownRevision, default: 0] += 1 }
+                let pins = state.processes[index].binding!.pins
+                for position in pins.indices where pins[position].snap == name {
+                    let revision = pins[position].revision
+                    if (ownSnap && revision == ownRevision) || !isInstalled.contains(revision)
+                        || pins[..<position].contains(where: { $0.snap == name && $0.revision == revision }) { continue }
                     users[revision, default: 0] += 1
                 }
                 // A user does not use the snap's data; it only holds its files.
@@ -282,42 +315,66 @@ public enum Planner {
         // MARK: Single processes
 
         /// The decision for a process that is decided on its own: an app, a user, the engine or
-        /// a member of a service that a rule names.
-        mutating func single(_ index: Int, planned: Snap) -> ProcessDecision {
-            let process = state.processes[index]
-            let binding = process.binding!
+        /// a member of a service that a rule names. `postponedSince` is the planned snap's:
+        /// postponements run on its clock.
+        mutating func single(_ index: Int, postponedSince: Timestamp?) -> ProcessDecision {
+            // Field by field, not a copy of the whole process or binding: this runs for every
+            // process, and most of them find their decision in the cache.
+            let identity = state.processes[index].identity
+            let isEngine = state.engineProcesses.contains(identity.pid)
+            // Neither the engine nor a user: decided by the cache, or decided now and cached.
+            var missed: DecisionCache.Key?
+            if !isEngine, let key = cacheKey(index, postponedSince: postponedSince) {
+                if let cached = cache.indices[key] {
+                    var decision = cache.templates[Int(cached)]
+                    decision.identity = identity
+                    state.processes.withUnsafeBufferPointer { processes in
+                        decision.parent = processes[index].parent
+                        decision.role = processes[index].binding!.role
+                        decision.service = processes[index].binding!.service
+                    }
+                    return decision
+                }
+                missed = key
+            }
+            let binding = state.processes[index].binding!
             var decision: ProcessDecision
-            if state.engineProcesses.contains(process.pid) {
+            if isEngine {
                 decision = ProcessDecision(
-                    identity: process.identity, snap: binding.snap, revision: binding.revision, app: binding.app,
+                    identity: identity, snap: binding.snap, revision: binding.revision, app: binding.app,
                     hook: binding.hook, action: .leaveRunning, reason: Planner.engineReason)
             } else if binding.role == .user {
                 decision = ProcessDecision(
-                    identity: process.identity, snap: binding.snap, revision: binding.revision, app: nil,
+                    identity: identity, snap: binding.snap, revision: binding.revision, app: nil,
                     action: .leaveRunning, reason: Planner.userReason(binding))
             } else {
-                let key = DecisionCache.Key(
-                    snap: binding.snap, revision: binding.revision, app: binding.app, hook: binding.hook,
-                    executable: binding.executable, service: binding.role == .app ? nil : binding.service,
-                    postponedSince: planned.postponedSince)
-                if let cached = cache.indices[key] {
-                    decision = cache.templates[Int(cached)]
-                } else {
-                    decision = decideAlone(binding, planned: planned)
-                    cache.indices[key] = Int32(cache.templates.count)
-                    cache.templates.append(decision)
-                }
-                decision.identity = process.identity
+                decision = decideAlone(binding, postponedSince: postponedSince)
+                cache.indices[missed!] = Int32(cache.templates.count)
+                cache.templates.append(decision)
+                decision.identity = identity
             }
-            decision.parent = process.parent
+            decision.parent = state.processes[index].parent
             decision.role = binding.role
             decision.service = binding.service
             return decision
         }
 
+        /// The cache key of a process that is neither a user nor the engine, read in place.
+        private func cacheKey(_ index: Int, postponedSince: Timestamp?) -> DecisionCache.Key? {
+            state.processes.withUnsafeBufferPointer { processes -> DecisionCache.Key? in
+                guard processes[index].binding!.role != .user else { return nil }
+                return DecisionCache.Key(
+                    snap: processes[index].binding!.snap, revision: processes[index].binding!.revision,
+                    app: processes[index].binding!.app, hook: processes[index].binding!.hook,
+                    executable: processes[index].binding!.executable,
+                    service: processes[index].binding!.role == .app ? nil : processes[index].binding!.service,
+                    postponedSince: postponedSince)
+            }
+        }
+
         /// The decision for an app process, or a member a rule names, by the rule of its own app
         /// and executable.
-        private mutating func decideAlone(_ binding: Binding, planned: Snap) -> ProcessDecision {
+        private mutating func decideAlone(_ binding: Binding, postponedSince: Timestamp?) -> ProcessDecision {
             var app = binding.app.flatMap { state.snaps[binding.snap]?.info(for: binding.revision)?.apps[$0] }
             let isMember = binding.role != .app
             // A member stops on its own: its app's snap.yaml daemon fields are about the service.
@@ -337,15 +394,15 @@ public enum Planner {
                     warnings.insert("\(binding.snap): app '\(decision.appLabel)' is not a daemon, so 'restart' (\(source)) is planned as a shutdown")
                 }
             }
-            apply(settings, to: &decision, isDaemon: app?.isDaemon == true, binding: binding, planned: planned)
+            apply(settings, to: &decision, isDaemon: app?.isDaemon == true, binding: binding, postponedSince: postponedSince)
             return decision
         }
 
         /// Fills in a decision's postponement and shutdown fields from its settings.
-        private mutating func apply(_ settings: ResolvedSettings, to decision: inout ProcessDecision, isDaemon: Bool, binding: Binding, planned: Snap) {
+        private mutating func apply(_ settings: ResolvedSettings, to decision: inout ProcessDecision, isDaemon: Bool, binding: Binding, postponedSince: Timestamp?) {
             var action = settings.action.value
             if action == .postpone {
-                let since = planned.postponedSince ?? now
+                let since = postponedSince ?? now
                 let deadline = since + settings.maxPostpone.value
                 decision.sources.append(.init(field: "max-postpone", source: settings.maxPostpone.source))
                 if now < deadline {
@@ -421,7 +478,7 @@ public enum Planner {
                 template.action = .leaveRunning
                 template.reason = "already runs from revision \(target), the refresh target"
             } else {
-                apply(settings, to: &template, isDaemon: true, binding: binding, planned: planned)
+                apply(settings, to: &template, isDaemon: true, binding: binding, postponedSince: planned.postponedSince)
             }
             let killMode = settings.killMode
             var decisions: [Int: ProcessDecision] = [:]
@@ -438,11 +495,11 @@ public enum Planner {
                 }
                 var decision: ProcessDecision
                 if state.engineProcesses.contains(process.pid) {
-                    decision = single(index, planned: planned)
+                    decision = single(index, postponedSince: planned.postponedSince)
                     others.append(process.identity)
                     otherIndices.insert(index)
                 } else if isNamed(member, serviceApp: appName) {
-                    decision = single(index, planned: planned)
+                    decision = single(index, postponedSince: planned.postponedSince)
                     decision.reason += "; " + Planner.namedMemberNote(decision.action, unit: unit, service: template.action, killMode: killMode.phrase, mode: killMode.mode)
                     others.append(process.identity)
                     otherIndices.insert(index)
@@ -483,7 +540,7 @@ public enum Planner {
         /// A member a rule names, decided on its own under `planned`, its reason relating it to
         /// its service's `plan`.
         mutating func namedMember(_ index: Int, planned: Snap, plan: ServicePlan) -> ProcessDecision {
-            var decision = single(index, planned: planned)
+            var decision = single(index, postponedSince: planned.postponedSince)
             guard !state.engineProcesses.contains(state.processes[index].pid) else { return decision }
             let phrase = plan.killModePhrase
             decision.reason += "; " + Planner.namedMemberNote(decision.action, unit: plan.unit, service: plan.action, killMode: phrase, mode: plan.killMode)

@@ -1,5 +1,5 @@
 /// What a refresh would do: per snap, the target, the outcome, a decision for every process,
-/// and which revisions stay or go. A value; ``RefreshPlan/text()`` and ``RefreshPlan/json()``
+/// and which revisions stay or go. A value; ``RefreshPlan/text(explain:)`` and ``RefreshPlan/json()``
 /// print it.
 public struct RefreshPlan: Sendable, Hashable {
     /// The plan format's version, printed in JSON.
@@ -10,6 +10,9 @@ public struct RefreshPlan: Sendable, Hashable {
     public var warnings: [String]
     /// The time the plan was made for.
     public var now: Timestamp
+    /// The service manager a plan of a live host assumed (`systemd`, or `none`: the engine
+    /// signals daemons itself); `nil` for a plan on paper (a scenario), which assumes none.
+    public var serviceManager: String?
 
     public init(snaps: [SnapPlan], warnings: [String], now: Timestamp) {
         self.snaps = snaps
@@ -18,10 +21,10 @@ public struct RefreshPlan: Sendable, Hashable {
     }
 
     /// DESIGN's exit codes: 1 when some snap cannot be refreshed, else 3 when one is
-    /// postponed, else 0.
+    /// postponed or held, else 0.
     public var exitCode: Int32 {
         if snaps.contains(where: { $0.outcome == .error }) { return 1 }
-        if snaps.contains(where: { $0.outcome == .postponed }) { return 3 }
+        if snaps.contains(where: { $0.outcome == .postponed || $0.outcome == .held }) { return 3 }
         return 0
     }
 }
@@ -34,6 +37,9 @@ public struct SnapPlan: Sendable, Hashable {
         case refresh
         /// A running app's policy holds the refresh back until its deadline.
         case postponed
+        /// A hold put by hand (`refreshctl hold`) keeps the snap where it is;
+        /// ``SnapPlan/hold`` says until when, by whom and with what command.
+        case held
         /// The target is the current revision already.
         case upToDate = "up-to-date"
         /// The snap cannot be refreshed; ``SnapPlan/error`` says why.
@@ -60,12 +66,15 @@ public struct SnapPlan: Sendable, Hashable {
     /// The services among ``processes`` (a service of another snap too, when its processes pin
     /// this snap as a base), each stopped or restarted once, in unit order.
     public var services: [ServicePlan]
+    /// The hold that keeps the snap where it is (outcome ``Outcome/held``).
+    public var hold: SnapHold?
 
     public init(
         name: SnapName, from: Revision?, to: Revision?, outcome: Outcome, error: String? = nil,
         processes: [ProcessDecision] = [], keep: [KeptRevision] = [], remove: [Revision] = [],
-        postponement: Postponement? = nil, services: [ServicePlan] = []
+        postponement: Postponement? = nil, services: [ServicePlan] = [], hold: SnapHold? = nil
     ) {
+        self.hold = hold
         self.name = name
         self.from = from
         self.to = to

@@ -22,13 +22,19 @@ public struct PolicySettings: Sendable, Hashable {
     /// Overrides the snap.yaml `stop-mode` of a daemon: the stop signal, and whether the stop
     /// reaches the main process only or every process of the service.
     public var stopMode: Located<App.StopMode>?
+    /// Whether `gc` leaves a collected revision's data directories (`var/snap/NAME/REV` and
+    /// every user's `snap/NAME/REV`) in place. A whole-snap setting: only `defaults` and rules
+    /// without `app` or `exe` may give it.
+    public var keepData: Located<Bool>?
 
     public init(
         onRefresh: Located<Action>? = nil, signal: Located<Signal>? = nil,
         stopCommand: Located<[String]>? = nil, timeout: Located<TimeSpan>? = nil,
         then: Located<Escalation>? = nil, maxPostpone: Located<TimeSpan>? = nil,
-        restartCommand: Located<[String]>? = nil, stopMode: Located<App.StopMode>? = nil
+        restartCommand: Located<[String]>? = nil, stopMode: Located<App.StopMode>? = nil,
+        keepData: Located<Bool>? = nil
     ) {
+        self.keepData = keepData
         self.restartCommand = restartCommand
         self.stopMode = stopMode
         self.onRefresh = onRefresh
@@ -118,5 +124,31 @@ public struct Policy: Sendable, Hashable {
     /// `executable`.
     public func rule(for snap: SnapName, app: AppName?, executable: String? = nil) -> PolicyRule? {
         rules.first { $0.matches(snap: snap, app: app, executable: executable) }
+    }
+
+    /// Whether `gc` keeps the data directories of a collected revision of `snap`, and why: the
+    /// first rule without `app` or `exe` whose snap pattern matches decides (when it sets
+    /// `keep-data`), then `defaults`, then the built-in default: the data goes with the
+    /// revision, as snapd does.
+    public func keepsData(_ snap: SnapName) -> (keep: Bool, source: String) {
+        if let rule = rules.first(where: { $0.app == nil && $0.exe == nil && $0.snap.matches(snap.rawValue) }),
+            let value = rule.settings.keepData {
+            return (value.value, "\(file):\(value.location.line): \(rule.label) keep-data: \(value.value)")
+        }
+        if let value = defaults.keepData {
+            return (value.value, "\(file):\(value.location.line): defaults keep-data: \(value.value)")
+        }
+        return (false, "default")
+    }
+
+    /// Where the policy sets `keep-data`, for `refreshctl check`: `nil` when it never does.
+    public var keepDataSummary: String? {
+        var places: [String] = []
+        if let value = defaults.keepData { places.append("\(value.value) in defaults (line \(value.location.line))") }
+        for rule in rules {
+            if let value = rule.settings.keepData { places.append("\(value.value) in \(rule.label) (line \(value.location.line))") }
+        }
+        guard !places.isEmpty else { return nil }
+        return "keep-data (gc leaves the data directories of a collected revision): " + places.joined(separator: "; ")
     }
 }

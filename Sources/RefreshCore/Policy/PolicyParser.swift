@@ -1,6 +1,6 @@
 extension Policy {
     static let topKeys = ["version", "retain", "defaults", "rules"]
-    static let settingKeys = ["on-refresh", "signal", "stop-mode", "stop-command", "timeout", "then", "max-postpone", "restart-command"]
+    static let settingKeys = ["on-refresh", "signal", "stop-mode", "stop-command", "timeout", "then", "max-postpone", "restart-command", "keep-data"]
     static let ruleKeys = ["snap", "app", "exe"] + settingKeys
 
     /// Parses and validates a policy file.
@@ -68,6 +68,9 @@ extension Policy {
         guard let settings = settings(node, what: what, allowed: ruleKeys, reader: &reader, fields: fields) else { return nil }
         if let stopMode = settings.stopMode, fields["exe"] != nil {
             reader.error(at: stopMode.location, "'stop-mode' in \(what), which has 'exe': a rule with exe decides single processes, while stop-mode says which processes of a whole service its stop reaches; put stop-mode in a rule for the service's app (app: NAME) and keep exe rules for the processes to spare or name")
+        }
+        if let keepData = settings.keepData, fields["app"] != nil || fields["exe"] != nil {
+            reader.error(at: keepData.location, "'keep-data' in \(what), which has '\(fields["app"] != nil ? "app" : "exe")': the data directories belong to a whole snap revision, not to an app or a process; put keep-data in a rule with only 'snap' (or in defaults)")
         }
         if let maxPostpone = settings.maxPostpone, settings.onRefresh == nil,
             defaults.onRefresh?.value != .postpone {
@@ -145,6 +148,10 @@ extension Policy {
         }
         if let node = fields["max-postpone"], let span = reader.duration(node, what: "max-postpone", syntax: .policy) {
             settings.maxPostpone = Located(span, at: node.location)
+        }
+        if let node = fields["keep-data"],
+            let keep = reader.choice(node, what: "keep-data value (a boolean)", [("true", true), ("false", false)]) {
+            settings.keepData = Located(keep, at: node.location)
         }
         if let node = fields["then"] {
             if node.scalar == "postpone" {

@@ -1,6 +1,6 @@
 extension Scenario {
     static let topKeys = ["version", "now", "snaps", "processes", "refresh", "policy", "expect", "cases"]
-    static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since"]
+    static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since", "hold"]
     static let processKeys = ["pid", "start-time", "ppid", "snap", "revision", "app", "role", "pins", "exe", "maps", "cwd", "root", "files", "cgroup", "root-image"]
     static let bindingKeys = ["snap", "revision", "app", "role", "pins"]
     static let evidenceKeys = ["exe", "maps", "cwd", "root", "files", "cgroup", "root-image"]
@@ -111,10 +111,25 @@ extension Scenario {
             reader.error(node, "snap '\(name)' has no 'current'; add current: followed by the revision 'current' points at")
         }
         let postponedSince = fields["postponed-since"].flatMap { reader.timestamp($0, what: "postponed-since") }
+        // A hold put by hand (`refreshctl hold`): since, until (none: until unheld), by, command.
+        var hold: SnapHold?
+        if let node = fields["hold"], let holdFields = reader.fields(node, what: "a hold", allowed: ["since", "until", "by", "command"]) {
+            if let sinceNode = holdFields["since"] {
+                if let since = reader.timestamp(sinceNode, what: "hold since") {
+                    let until = holdFields["until"].flatMap { $0.isNull ? nil : reader.timestamp($0, what: "hold until") }
+                    hold = SnapHold(
+                        snap: name, since: since, until: until,
+                        by: holdFields["by"].flatMap { reader.string($0, what: "hold by") } ?? "scenario",
+                        command: holdFields["command"].flatMap { reader.string($0, what: "hold command") } ?? "refreshctl hold \(name)")
+                }
+            } else {
+                reader.error(node, "a hold needs 'since' (and 'until', unless it lasts until unheld)")
+            }
+        }
         return Snap(
             name: name, current: current,
             revisions: revisions.map { InstalledRevision(revision: $0, info: info) },
-            postponedSince: postponedSince)
+            postponedSince: postponedSince, hold: hold)
     }
 
     private static func process(

@@ -31,6 +31,9 @@ public enum ScenarioWriter {
             out += "    current: \(quoted(current.description))\n"
             out += "    revisions: [\(snap.revisions.map { quoted($0.revision.description) }.joined(separator: ", "))]\n"
             if let since = snap.postponedSince { out += "    postponed-since: \(since)\n" }
+            if let hold = snap.hold {
+                out += "    hold: {since: \(hold.since), until: \(hold.until.map(\.description) ?? "null"), by: \(quoted(hold.by)), command: \(quoted(hold.command))}\n"
+            }
             if !info.apps.isEmpty {
                 out += "    apps:\n"
                 for app in info.apps.values.sorted(by: { $0.name < $1.name }) {

@@ -42,11 +42,16 @@ public struct ShutdownMachine: Sendable, Hashable {
         public var moveOut: [ProcessIdentity]
         /// Set for a restart: how the service starts again once stopped.
         public var restart: Restart?
+        /// Service manager only: the signal for the members the plan stops that are left once
+        /// the unit has stopped (its own kill mode spares them, the policy's does not).
+        public var membersSignal: Signal?
 
         public init(
             stop: Stop, processes: [ProcessIdentity], timeout: TimeSpan, then: Escalation,
-            killThroughServiceManager: Bool = false, moveOut: [ProcessIdentity] = [], restart: Restart? = nil
+            killThroughServiceManager: Bool = false, moveOut: [ProcessIdentity] = [], restart: Restart? = nil,
+            membersSignal: Signal? = nil
         ) {
+            self.membersSignal = membersSignal
             self.stop = stop
             self.processes = processes
             self.timeout = timeout
@@ -231,6 +236,13 @@ public struct ShutdownMachine: Sendable, Hashable {
             case .timedOut: notes.append("\(plan.stop == .serviceManager ? "the stop job" : "the job") did not finish in time")
             case .failed(let why): notes.append(why)
             }
+            if case .stopping = state, case .done = result, let signal = plan.membersSignal, !remaining.isEmpty, !membersSignalled {
+                // The unit stopped without them (its kill mode spares members): as the policy says.
+                membersSignalled = true
+                let left = remaining.sorted()
+                notes.append("the unit's stop left pid \(left.map { String($0.pid) }.joined(separator: ", ")); sent \(signal)")
+                return .signal(signal, left)
+            }
             return remaining.isEmpty ? afterStop() : .wait
 
         case (.stopping(let deadline), .tick(let now)):
@@ -252,6 +264,8 @@ public struct ShutdownMachine: Sendable, Hashable {
 
     /// Whether a service manager job (a unit stop or kill) is still running.
     private var awaitingJob = false
+    /// Whether ``Plan/membersSignal`` was sent.
+    private var membersSignalled = false
 
     private mutating func beginStop(now: MonotonicInstant, allGone: Bool) -> Action {
         if allGone && plan.stop != .serviceManager {

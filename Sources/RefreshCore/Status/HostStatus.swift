@@ -37,18 +37,43 @@ public struct HostStatus: Sendable, Hashable {
         public var current: Revision?
         /// Newest first.
         public var revisions: [RevisionStatus]
+        /// The hold put on the snap by hand, while it applies.
+        public var hold: SnapHold?
+    }
+
+    /// A refresh that was interrupted (its journal is there): `recover` finishes it.
+    public struct Interrupted: Sendable, Hashable {
+        /// `apply` or `revert`.
+        public var operation: String
+        /// The journal's path.
+        public var journal: String
+        public var snaps: [SnapName]
+        /// The command that finishes or rolls it back.
+        public var command: String
+        /// Why the journal cannot be read, when it cannot.
+        public var problem: String?
+
+        public init(operation: String, journal: String, snaps: [SnapName], command: String, problem: String? = nil) {
+            self.operation = operation
+            self.journal = journal
+            self.snaps = snaps
+            self.command = command
+            self.problem = problem
+        }
     }
 
     public var snaps: [SnapStatus]
     public var problems: [String]
     public var retain: Int
+    public var interrupted: Interrupted?
 
     /// - Parameters:
     ///   - state: the host's snaps and processes.
     ///   - listing: what the revision store holds: images, mounts, data, `current` links.
     ///   - names: only these snaps; all when empty.
     ///   - retain: revisions kept per snap, the current one included.
-    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = []) {
+    ///   - now: holds that expired by then are not shown; `nil` shows every hold.
+    public init(state: SystemState, listing: StoreListing, retain: Int, names: [SnapName] = [], now: Timestamp? = nil) {
         self.retain = retain
         self.problems = listing.problems
         var users: [SnapRevision: [Int32]] = [:]
@@ -92,7 +117,8 @@ public struct HostStatus: Sendable, Hashable {
                     mounted: listing.mounted.contains(key), hasData: listing.dataDirectories.contains(key),
                     lifecycle: assessment.state)
             }
-            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions)
+            let hold = snap.hold.flatMap { hold in now.map { hold.isActive(at: $0) } ?? true ? hold : nil }
+            return SnapStatus(name: name, type: snap.info()?.type ?? .app, current: snap.current, revisions: revisions, hold: hold)
         }
     }
 
@@ -101,6 +127,7 @@ public struct HostStatus: Sendable, Hashable {
         for snap in snaps {
             if !lines.isEmpty { lines.append("") }
             lines.append("\(snap.name)\(snap.type == .app ? "" : " (\(snap.type.rawValue))")")
+            if let hold = snap.hold { lines.append("  \(hold.summary)") }
             for revision in snap.revisions {
                 var parts: [String] = []
                 for state in revision.states {
@@ -121,6 +148,14 @@ public struct HostStatus: Sendable, Hashable {
             }
         }
         if snaps.isEmpty { lines.append("no snaps installed") }
+        if let interrupted {
+            lines.append("")
+            if let problem = interrupted.problem {
+                lines.append("a journal that cannot be read is in \(interrupted.journal): \(problem)")
+            } else {
+                lines.append("interrupted \(interrupted.operation) of \(interrupted.snaps.map(\.rawValue).joined(separator: ", ")), recorded in \(interrupted.journal): run '\(interrupted.command)' to finish it")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -129,11 +164,13 @@ public struct HostStatus: Sendable, Hashable {
             ("version", .int(1)),
             ("retain", .int(Int64(retain))),
             ("snaps", .array(snaps.map { snap in
-                .object([
+                var pairs: [(String, JSONValue)] = [
                     ("name", .string(snap.name.rawValue)),
                     ("type", .string(snap.type.rawValue)),
                     ("current", snap.current.map { .string($0.description) } ?? .null),
-                    ("revisions", .array(snap.revisions.map { r in
+                ]
+                if let hold = snap.hold { pairs.append(("hold", hold.jsonValue)) }
+                pairs.append(("revisions", .array(snap.revisions.map { r in
                         .object([
                             ("revision", .string(r.revision.description)),
                             ("states", .array(r.states.map { .string($0.rawValue) })),
@@ -143,11 +180,18 @@ public struct HostStatus: Sendable, Hashable {
                             ("mounted", .bool(r.mounted)),
                             ("data", .bool(r.hasData)),
                         ])
-                    })),
-                ])
+                    })))
+                return .object(pairs)
             })),
             ("problems", .array(problems.map { .string($0) })),
-        ]).serialized() + "\n"
+        ] + (interrupted.map { interrupted in
+            var pairs: [(String, JSONValue)] = [
+                ("operation", .string(interrupted.operation)), ("journal", .string(interrupted.journal)),
+                ("snaps", .array(interrupted.snaps.map { .string($0.rawValue) })), ("command", .string(interrupted.command)),
+            ]
+            if let problem = interrupted.problem { pairs.append(("problem", .string(problem))) }
+            return [("interrupted", JSONValue.object(pairs))]
+        } ?? [])).serialized() + "\n"
     }
 }
 

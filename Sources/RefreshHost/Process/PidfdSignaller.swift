@@ -11,11 +11,25 @@ public struct PidfdSignaller: ProcessSignaller {
     public let proc: String
     /// The engine and its ancestors, read once from `/proc` when the signaller is made.
     public let protected: [Int32: String]
+    /// The highest descriptor a pidfd may take: the soft open-file limit less
+    /// ``reservedDescriptors``, so holding one pidfd per process never leaves the engine unable
+    /// to write its journal or run a command.
+    public let highestPidfd: Int32
+
+    /// Descriptors kept free for the journal, the lock, commands and `/proc` reads.
+    public static let reservedDescriptors: Int32 = 32
 
     public init(proc: String = "/proc") {
         self.proc = proc
         self.protected = PidfdSignaller.engineAndAncestors(proc: proc)
+        var limit = rlimit()
+        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? limit.rlim_cur : 1024
+        self.highestPidfd = Int32(clamping: min(soft, rlim_t(Int32.max))) - 1 - PidfdSignaller.reservedDescriptors
+        openFileLimit = soft
     }
+
+    /// The soft open-file limit when the signaller was made.
+    private let openFileLimit: rlim_t
 
     /// `getpid()` and the chain of parents up to (not including) PID 1, each with why.
     static func engineAndAncestors(proc: String) -> [Int32: String] {
@@ -50,9 +64,23 @@ public struct PidfdSignaller: ProcessSignaller {
         if fd < 0 {
             return errno == ESRCH ? .failure(.gone) : .failure(.failed(SystemCallError("pidfd_open", errno: errno).description))
         }
+        if fd > highestPidfd {
+            Syscall.close(fd)
+            return .failure(.failed("cannot hold a pidfd for it: the limit on open files (\(openFileLimit), ulimit -n) is too low for this many processes at once; raise the hard limit (for example LimitNOFILE= or ulimit -Hn) and run again"))
+        }
         var buffer: [UInt8] = []
-        guard case .success(let count) = Syscall.readFile("\(proc)/\(pid)/stat", into: &buffer),
-            let stat = buffer.withUnsafeBytes({ ProcParsing.stat(UnsafeRawBufferPointer(rebasing: $0[..<count])) }),
+        let count: Int
+        switch Syscall.readFile("\(proc)/\(pid)/stat", into: &buffer) {
+        case .success(let read): count = read
+        case .failure(let error) where error.errno == ENOENT || error.errno == ESRCH:
+            Syscall.close(fd)
+            return .failure(.gone)
+        case .failure(let error):
+            // Out of descriptors (EMFILE, ENFILE), memory, ...: the process may well be there.
+            Syscall.close(fd)
+            return .failure(.failed("cannot read its start time: \(error)"))
+        }
+        guard let stat = buffer.withUnsafeBytes({ ProcParsing.stat(UnsafeRawBufferPointer(rebasing: $0[..<count])) }),
             stat.startTime == expected, !PidfdSignaller.hasExited(fd)
         else {
             Syscall.close(fd)

@@ -16,7 +16,16 @@ extension FileSystemRevisionStore {
     /// `revision`, each atomically: a new link, renamed over the old one. Both directories, and
     /// the `current` in each, are checked and both new links made before either is switched, so
     /// a refusal leaves the two links as they were, and agreeing.
-    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) {
+    ///
+    /// Then each user's `snap/NAME/current` whose `snap/NAME/REV` is a real directory (see
+    /// ``switchUserCurrent(_:to:)``); those left as they were are returned, with why.
+    @discardableResult
+    public func switchCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) -> [String] {
+        try switchSystemCurrent(snap, to: revision)
+        return switchUserCurrent(snap, to: revision)
+    }
+
+    private func switchSystemCurrent(_ snap: SnapName, to revision: Revision) throws(RefreshCoreError) {
         guard isDirectory(layout.revisionDirectory(snap, revision)) else {
             throw RefreshCoreError(.unsafeHost, "cannot switch \(snap) to revision \(revision): \(layout.revisionDirectory(snap, revision)) is not an installed revision directory")
         }
@@ -127,7 +136,17 @@ extension FileSystemRevisionStore {
     /// - Throws: ``RefreshCoreError/Code/unsafeHost`` before changing anything when `var/snap/NAME`,
     ///   FROM or TO is a symlink or not a directory; ``RefreshCoreError/Code/io`` when the copy
     ///   fails (the partial copy is removed).
+    ///
+    /// Then each user's `snap/NAME/FROM`, the same way (see ``copyUserData(_:from:to:)``).
     public func copyData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
+        var outcome = try copySystemData(snap, from: from, to: to)
+        let users = try copyUserData(snap, from: from, to: to)
+        outcome.vanished += users.vanished
+        outcome.notes += users.notes
+        return outcome
+    }
+
+    private func copySystemData(_ snap: SnapName, from: Revision, to: Revision) throws(RefreshCoreError) -> DataCopyOutcome {
         let target = layout.dataDirectory(snap, to)
         guard let rootFD = try openDataRoot(snap) else { return DataCopyOutcome(created: false) }
         defer { Syscall.close(rootFD) }
@@ -162,7 +181,26 @@ extension FileSystemRevisionStore {
     /// refresh that never switched: nothing has written there. Works inside `var/snap/NAME`
     /// without following a symlink: a symlinked data root, or a TO that is not a real directory,
     /// is not something this refresh made, so it is left alone. Never crosses a mount point.
-    public func removeCreatedData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+    ///
+    /// The users' copies are removed too, except in the homes `userDataExisted` names.
+    public func removeCreatedData(_ snap: SnapName, _ revision: Revision, system: Bool, userDataExisted: [String]) throws(RefreshCoreError) {
+        try removeCreatedUserData(snap, revision, existed: userDataExisted)
+        if system { try removeCreatedSystemData(snap, revision) } else { try removePartialSystemData(snap, revision) }
+    }
+
+    /// Removes only a partial copy of the system data (TO existed before the refresh and stays).
+    private func removePartialSystemData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+        guard case .success(let rootFD) = Syscall.open(layout.dataRoot(snap), O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return }
+        defer { Syscall.close(rootFD) }
+        let name = "\(revision).refreshctl-partial"
+        guard case .success(let info) = Syscall.lstat(name, at: rootFD), info.st_mode & S_IFMT == S_IFDIR else { return }
+        let path = layout.dataRoot(snap) + "/" + name
+        if case .failure(let error) = FileTree.remove(name, at: rootFD, path: path) {
+            throw RefreshCoreError(.io, "cannot remove \(path): \(error)", underlying: error)
+        }
+    }
+
+    private func removeCreatedSystemData(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
         let rootFD: Int32
         switch Syscall.open(layout.dataRoot(snap), O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
         case .success(let fd): rootFD = fd
@@ -180,7 +218,7 @@ extension FileSystemRevisionStore {
     }
 
     /// Removes a revision: unmounts it (a busy mount stays and the error says it is in use),
-    /// removes its image and its directory. Its data directory stays: user data is never deleted.
+    /// removes its image and its directory. Its data directories are ``removeData(_:_:writtenSince:dryRun:)``'s.
     /// Another file system mounted inside the revision (or a second mount on it) stops it before
     /// anything is removed; the error names the mount point.
     public func removeRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {

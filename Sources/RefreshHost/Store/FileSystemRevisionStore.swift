@@ -62,8 +62,7 @@ public struct FileSystemRevisionStore: RevisionStore {
                 hasCurrentLink = true
                 switch Syscall.readLink("current", at: dirFD) {
                 case .success(let target):
-                    let trimmed = target.hasSuffix("/") ? String(target.dropLast()) : target
-                    if let revision = Revision(trimmed) {
+                    if let revision = FileSystemRevisionStore.currentRevision(target, of: name, root: layout.root) {
                         current = revision
                     } else {
                         problems.append("\(display)/current points at '\(target)', which is not a revision of this snap; it must name a revision directory such as 12")
@@ -90,12 +89,30 @@ public struct FileSystemRevisionStore: RevisionStore {
         if revisions.isEmpty && !hasCurrentLink { return nil }  // not a snap (e.g. /snap/bin)
         if let current, !revisions.contains(where: { $0.revision == current }) {
             problems.append("\(display)/current points at revision \(current), which is not installed")
-            return Snap(name: name, current: nil, revisions: revisions, postponedSince: readPostponement(name))
+            return Snap(name: name, current: nil, revisions: revisions, postponedSince: readPostponement(name), hold: readHold(name, problems: &problems))
         }
         if current == nil, hasCurrentLink == false, !revisions.isEmpty {
             problems.append("\(display) has no 'current' link")
         }
-        return Snap(name: name, current: current, revisions: revisions, postponedSince: readPostponement(name))
+        return Snap(name: name, current: current, revisions: revisions, postponedSince: readPostponement(name), hold: readHold(name, problems: &problems))
+    }
+
+    /// The revision a `current` link names, in every form snapd or a person may write: `12`,
+    /// `12/`, `./12`, `/snap/NAME/12` (absolute on the host the root is), or `ROOT/snap/NAME/12`;
+    /// `nil` for anything else (another snap's revision, `..`, a path elsewhere).
+    static func currentRevision(_ target: String, of name: SnapName, root: String) -> Revision? {
+        var components = target.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.map(String.init)
+        if target.hasPrefix("/") {
+            var prefixes: [[String]] = [["snap", name.rawValue]]
+            let rootComponents = root.split(separator: "/").map(String.init)
+            if !rootComponents.isEmpty { prefixes.append(rootComponents + ["snap", name.rawValue]) }
+            guard let prefix = prefixes.first(where: { components.count == $0.count + 1 && Array(components.prefix($0.count)) == $0 }) else {
+                return nil
+            }
+            components.removeFirst(prefix.count)
+        }
+        guard components.count == 1 else { return nil }
+        return Revision(components[0])
     }
 
     private func readSnapYAML(_ name: SnapName, _ revision: Revision, _ entry: String, in dirFD: Int32, problems: inout [String]) -> SnapInfo? {
@@ -137,6 +154,35 @@ public struct FileSystemRevisionStore: RevisionStore {
             }
         case .failure(let error):
             problems.append(error.errno == ELOOP ? "\(path) is a symlink; not followed" : "\(path): \(error)")
+            return nil
+        }
+    }
+
+    public func checkRevision(_ snap: SnapName, _ revision: Revision) throws(RefreshCoreError) {
+        var problems: [String] = []
+        var info: SnapInfo?
+        if let rootFD = openDirectory(layout.rootPath, at: AT_FDCWD, problems: &problems) {
+            defer { Syscall.close(rootFD) }
+            if let snapsFD = openDirectory("snap", at: rootFD, display: layout.snapsDirectory, problems: &problems) {
+                defer { Syscall.close(snapsFD) }
+                if let dirFD = openDirectory(snap.rawValue, at: snapsFD, display: layout.snapDirectory(snap), problems: &problems) {
+                    defer { Syscall.close(dirFD) }
+                    info = readSnapYAML(snap, revision, revision.description, in: dirFD, problems: &problems)
+                }
+            }
+        }
+        guard let info, info.name == snap else {
+            let why = problems.isEmpty ? "its meta/snap.yaml cannot be read" : problems.joined(separator: "; ")
+            throw RefreshCoreError(.unsafeHost, "refusing to switch to \(snap) revision \(revision): \(why)")
+        }
+    }
+
+    /// The hold on `name`; one that cannot be read is a problem, and holds nothing.
+    private func readHold(_ name: SnapName, problems: inout [String]) -> SnapHold? {
+        do {
+            return try StateRecords(layout: layout).readHold(name)
+        } catch {
+            problems.append("\(error.description); the hold on \(name) is not applied until it is fixed (refreshctl unhold \(name), then hold again)")
             return nil
         }
     }

@@ -242,6 +242,43 @@ struct UserDataTests {
     /// user's data, revert switches it back, a second apply switches again without copying over
     /// anything, and gc removes the old revision's data with it, listing what was written there
     /// after the switch; with keep-data the data stays.
+    /// A crash between the system `current` switch and the users' leaves the journal in its
+    /// switching phase: `recover` switches again, and every user's link follows (the system's
+    /// switch is idempotent). Simulated: a crash right after the journal says "switching", then
+    /// the system links switched by hand, as a crash in the middle would leave them.
+    @Test(arguments: [false, true])
+    func recoverSwitchesTheUsersLinksAfterACrashBetweenTheSwitches(systemSwitched: Bool) async throws {
+        let root = try T.temporaryDirectory("user-crash")
+        defer { T.removeTree(root) }
+        _ = try Self.makeHost(root)
+        var crashing = RefreshEngine(adapters: .linux(root: root, serviceManager: .none))
+        crashing.crashHook = { name throws(RefreshCoreError) in
+            if name == "journal:switching" { throw RefreshCoreError(.simulatedCrash, "crashed at \(name)") }
+        }
+        let policy = LoadedPolicy(policy: try Policy(parsing: "version: 1\n", file: "policy.yaml"), source: nil)
+        await #expect(throws: RefreshCoreError.self) {
+            try await crashing.apply(try RefreshRequest(parsing: ["demo=2"]), policy: policy, wait: false)
+        }
+        #expect(FileManager.default.fileExists(atPath: root + "/var/lib/refreshctl/journal.json"))
+        let users = ["home/alice/snap/demo/current", "root/snap/demo/current"]
+        for link in users { #expect(T.readLink(root + "/" + link) == "1", "\(link)") }
+        if systemSwitched {
+            // What the store's system switch does, without the users' part that follows it.
+            for directory in ["snap/demo", "var/snap/demo"] {
+                try T.check(symlink("2", root + "/" + directory + "/.current.crash"), "symlink", directory)
+                try T.check(rename(root + "/" + directory + "/.current.crash", root + "/" + directory + "/current"), "rename", directory)
+            }
+        }
+        let report = try #require(try await RefreshEngine(adapters: .linux(root: root, serviceManager: .none)).recover(policy: policy, wait: false))
+        #expect(report.snaps.map(\.outcome) == [.refreshed], "\(report.text())")
+        for link in ["snap/demo/current", "var/snap/demo/current"] + users {
+            #expect(T.readLink(root + "/" + link) == "2", "\(link)")
+        }
+        #expect(Self.owner(root + "/home/alice/snap/demo/current") == "1000:1000")
+        #expect(T.type(root + "/home/alice/snap/demo/2/.config/settings") == S_IFREG)
+        #expect(!FileManager.default.fileExists(atPath: root + "/var/lib/refreshctl/journal.json"))
+    }
+
     @Test(arguments: [false, true])
     func applyRevertAndGcCarryUsersDataAlong(keepData: Bool) async throws {
         let root = try T.temporaryDirectory("user-story")

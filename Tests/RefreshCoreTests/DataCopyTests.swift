@@ -421,7 +421,7 @@ struct DataCopyTests {
         let before = try Walk(root)
         let refusal = "\(root)/\(linked) is a symlink (to \(elsewhere)); the data of \(owner) must be a real directory, as refreshctl never follows symlinks in snap data: replace the link with the directory it points at (rm \(root)/\(linked) && mv \(elsewhere) \(root)/\(linked)), then try again; nothing was changed"
         for (call, attempt) in [("checkData", { () throws(RefreshCoreError) in try store.checkData(Self.demo, from: Self.one, to: Self.two) }),
-                                ("copyData", { () throws(RefreshCoreError) in try store.copyData(Self.demo, from: Self.one, to: Self.two) })] {
+                                ("copyData", { () throws(RefreshCoreError) in _ = try store.copyData(Self.demo, from: Self.one, to: Self.two) })] {
             do {
                 try attempt()
                 Issue.record("\(call) must refuse \(linked) as a symlink")
@@ -440,7 +440,7 @@ struct DataCopyTests {
         try Self.check(rename(root + "/var/snap/demo/1", root + "/var/snap/demo/1-real"), "rename", "1")
         try Self.check(symlink("1-real", root + "/var/snap/demo/1"), "symlink", "1")
         do {
-            try store.copyData(Self.demo, from: Self.one, to: Self.two)
+            _ = try store.copyData(Self.demo, from: Self.one, to: Self.two)
             Issue.record("a symlinked data directory must be refused")
         } catch {
             #expect(error.message.contains("(rm \(root)/var/snap/demo/1 && mv \(root)/var/snap/demo/1-real \(root)/var/snap/demo/1)"))
@@ -542,7 +542,7 @@ struct DataCopyTests {
     @Test func gcKeepsARevisionWithAFileSystemMountedInsideAndSaysWhy() throws {
         let root = try Self.temporaryDirectory("gc-mount")
         defer { Self.removeTree(root) }
-        let store = try Self.makeHost(root)
+        _ = try Self.makeHost(root)
         try Self.check(unlink(root + "/snap/demo/current"), "unlink", "current")
         try Self.check(symlink("2", root + "/snap/demo/current"), "symlink", "current")
         let mountPoint = root + "/snap/demo/1/mnt"

@@ -25,6 +25,8 @@ struct Status: AsyncParsableCommand {
             let read = try await host.readHost()
             var status = HostStatus(state: read.state, listing: read.listing, retain: retain, names: names, now: SystemClock.now())
             let root = try HostRoot.withSnaps(host.root)
+            let store = FileSystemRevisionStore(root: root)
+            status = status.withUserData { store.userDataHomes($0, $1) }
             let journal = FileJournal(layout: HostLayout(root: root))
             let command = "refreshctl recover" + (root == "/" ? "" : " --root \(root)")
             do {

@@ -242,6 +242,31 @@ struct UserDataTests {
     /// user's data, revert switches it back, a second apply switches again without copying over
     /// anything, and gc removes the old revision's data with it, listing what was written there
     /// after the switch; with keep-data the data stays.
+    /// `status` says which homes hold users' data of each revision (what `gc` would remove with
+    /// it), in text and JSON.
+    @Test func statusShowsTheUsersDataOfEachRevision() throws {
+        let root = try T.temporaryDirectory("user-status")
+        defer { T.removeTree(root) }
+        _ = try Self.makeHost(root)
+        let text = try runProduct("refreshctl", ["status", "--root", root])
+        #expect(text.code == 0, "\(text.err)")
+        let lines = text.out.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("  1 ") && $0.hasSuffix(", data of 2 users (\(root)/home/alice, \(root)/root)") }, "\(text.out)")
+        #expect(lines.contains { $0.hasPrefix("  2 ") && !$0.contains("data of") }, "\(text.out)")
+        let json = try runProduct("refreshctl", ["status", "--root", root, "--format", "json"])
+        #expect(json.code == 0, "\(json.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let revisions = try #require(((object["snaps"] as? [[String: Any]])?.first { $0["name"] as? String == "demo" })?["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["revision"] as? String } == ["2", "1"])
+        #expect(revisions.map { $0["user-data"] as? [String] } == [[], [root + "/home/alice", root + "/root"]])
+        if SchemaTests.validator != nil {
+            let file = try SchemaTests.temporaryJSON(json.out, name: "status-user-data")
+            defer { unlink(file) }
+            let result = try SchemaTests.validate("status.schema.json", [file])
+            #expect(result.ok, "\(result.report)")
+        }
+    }
+
     /// A crash between the system `current` switch and the users' leaves the journal in its
     /// switching phase: `recover` switches again, and every user's link follows (the system's
     /// switch is idempotent). Simulated: a crash right after the journal says "switching", then

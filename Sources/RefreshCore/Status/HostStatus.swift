@@ -26,7 +26,11 @@ public struct HostStatus: Sendable, Hashable {
         /// PIDs of other snaps' processes that pin it.
         public var pinnedBy: [Int32]
         public var mounted: Bool
+        /// Whether its system data directory (`var/snap/NAME/REV`) is there.
         public var hasData: Bool
+        /// The homes that hold users' data of it (`HOME/snap/NAME/REV`), sorted; filled in by
+        /// ``withUserData(_:)``.
+        public var userData: [String] = []
         /// The lifecycle state the one retention rule gives it (``RevisionLifecycle/assess(revisions:current:retain:isStaged:users:)``).
         public var lifecycle: RevisionLifecycle.State
     }
@@ -122,6 +126,19 @@ public struct HostStatus: Sendable, Hashable {
         }
     }
 
+    /// The status with each revision's users' data: `homes` gives the homes that hold data of
+    /// a revision (``RevisionStore/userDataHomes(_:_:)``).
+    public func withUserData(_ homes: (SnapName, Revision) -> [String]) -> HostStatus {
+        var status = self
+        for snapIndex in status.snaps.indices {
+            let name = status.snaps[snapIndex].name
+            for revisionIndex in status.snaps[snapIndex].revisions.indices {
+                status.snaps[snapIndex].revisions[revisionIndex].userData = homes(name, status.snaps[snapIndex].revisions[revisionIndex].revision).sorted()
+            }
+        }
+        return status
+    }
+
     public func text() -> String {
         var lines: [String] = []
         for snap in snaps {
@@ -143,6 +160,9 @@ public struct HostStatus: Sendable, Hashable {
                     }
                 }
                 parts.append(revision.mounted ? "mounted" : "not mounted")
+                if !revision.userData.isEmpty {
+                    parts.append("data of \(revision.userData.count == 1 ? "1 user" : "\(revision.userData.count) users") (\(revision.userData.joined(separator: ", ")))")
+                }
                 let label = "  \(revision.revision)"
                 lines.append(label.padding(toLength: max(label.count + 2, 10), withPad: " ", startingAt: 0) + parts.joined(separator: ", "))
             }
@@ -179,6 +199,7 @@ public struct HostStatus: Sendable, Hashable {
                             ("pinned-by", .array(r.pinnedBy.map { .int(Int64($0)) })),
                             ("mounted", .bool(r.mounted)),
                             ("data", .bool(r.hasData)),
+                            ("user-data", .array(r.userData.map { .string($0) })),
                         ])
                     })))
                 return .object(pairs)

@@ -196,10 +196,14 @@ struct HostIntegrationTests {
         }
         try #require(child > 0, "the daemon's child did not start")
         host.track(child)
-        for pid in [daemon, child] {
-            try #require(host.moveToCgroup(pid, named: ServiceIntegration.unit, in: ToyHost.unified))
-            if ToyHost.canWrite(ToyHost.systemdV1) {
-                try #require(host.moveToCgroup(pid, named: ServiceIntegration.unit, in: ToyHost.systemdV1))
+        // The unit's group inside a group of this test's own, so that no other run of these
+        // tests (nor a real snap.toyapp.sleepd.service) shares it: the engine reads the unit
+        // from the path's last snap.*.service component, wherever it is.
+        let own = ToyHost.uniqueSnapName("refreshcore-test")
+        for hierarchy in [ToyHost.unified] + (ToyHost.canWrite(ToyHost.systemdV1) ? [ToyHost.systemdV1] : []) {
+            try #require(host.makeCgroup(named: own, in: hierarchy) != nil)
+            for pid in [daemon, child] {
+                try #require(host.moveToCgroup(pid, named: "\(own)/\(ServiceIntegration.unit)", in: hierarchy))
             }
         }
         return (daemon, child)

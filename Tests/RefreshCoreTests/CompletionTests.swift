@@ -90,6 +90,44 @@ import Glibc
         #expect(try Self.bashCompletions("refreshctl gc --root=\(tree)/host f", in: tree) == ["firefox"])
     }
 
+    /// Every command, present and future: what names a snap completes snap names, what names a
+    /// root completes folders, what names a policy or scenario completes YAML files.
+    @Test("every NAME, --root, --policy and --scenario of every command completes what it names")
+    func everyCommand() throws {
+        let run = try runProduct("refreshctl", ["--experimental-dump-help"])
+        let help = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        let commands = try #require((help["command"] as? [String: Any])?["subcommands"] as? [[String: Any]])
+        var checked: [String] = []
+        for command in commands {
+            let name = command["commandName"] as? String ?? "?"
+            guard name != "help" else { continue }
+            for argument in command["arguments"] as? [[String: Any]] ?? [] {
+                let kind = (argument["completionKind"] as? [String: Any])?.keys.first
+                let option = ((argument["preferredName"] as? [String: Any])?["name"] as? String)
+                let valueName = argument["valueName"] as? String ?? ""
+                if argument["kind"] as? String == "positional", valueName.hasPrefix("NAME") {
+                    #expect(kind == "custom", "\(name) \(valueName)")
+                    checked.append("\(name) \(valueName)")
+                } else if option == "root" {
+                    #expect(kind == "directory", "\(name) --root")
+                    checked.append("\(name) --root")
+                } else if option == "policy" || option == "scenario" {
+                    let extensions = ((argument["completionKind"] as? [String: Any])?["file"] as? [String: Any])?["extensions"] as? [String]
+                    #expect(extensions == ["yaml", "yml"], "\(name) --\(option!)")
+                    checked.append("\(name) --\(option!)")
+                }
+            }
+        }
+        for expected in ["hold NAME", "unhold NAME", "history NAME", "hold --root", "unhold --root", "history --root", "apply NAME[=REV]", "gc --policy"] {
+            #expect(checked.contains(expected), "\(expected) not found in \(checked)")
+        }
+        let tree = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        for command in ["hold", "unhold", "history"] {
+            #expect(try Self.bashCompletions("refreshctl \(command) --root \(tree)/host v", in: tree) == ["vlc"], "\(command)")
+        }
+    }
+
     @Test("bash: NAME= completes that snap's revisions")
     func bashRevisions() throws {
         let tree = try Self.makeTree()

@@ -30,15 +30,8 @@ struct AllStagedTests {
         let status = try ToyHost.refreshctl(["status", "--format", "json", "--root", host.root])
         #expect(status.code == 0, "\(status.err)")
 
-        if SchemaTests.validator != nil {
-            let applyFile = try SchemaTests.temporaryJSON(run.out, name: "apply")
-            let statusFile = try SchemaTests.temporaryJSON(status.out, name: "status-toy")
-            defer { unlink(applyFile); unlink(statusFile) }
-            let apply = try SchemaTests.validate("apply.schema.json", [applyFile])
-            #expect(apply.ok, "\(apply.report)")
-            let statusResult = try SchemaTests.validate("status.schema.json", [statusFile])
-            #expect(statusResult.ok, "\(statusResult.report)")
-        }
+        try SchemaTests.expectValid(run.out, against: "apply.schema.json")
+        try SchemaTests.expectValid(status.out, against: "status.schema.json")
 
         let again = try ToyHost.refreshctl(["apply", "--all-staged", "--quiet", "--service-manager", "none", "--root", host.root])
         #expect(again.code == 0, "\(again.err)")
@@ -72,15 +65,8 @@ struct AllStagedTests {
         let status = try ToyHost.refreshctl(["status", "--format", "json", "--root", host.root])
         #expect(status.code == 0, "\(status.err)")
         #expect(status.out.contains(#""hold":{"snap":"toybase""#), "\(status.out)")
-        if SchemaTests.validator != nil {
-            let applyFile = try SchemaTests.temporaryJSON(run.out, name: "apply-held")
-            let statusFile = try SchemaTests.temporaryJSON(status.out, name: "status-held")
-            defer { unlink(applyFile); unlink(statusFile) }
-            let apply = try SchemaTests.validate("apply.schema.json", [applyFile])
-            #expect(apply.ok, "\(apply.report)")
-            let statusResult = try SchemaTests.validate("status.schema.json", [statusFile])
-            #expect(statusResult.ok, "\(statusResult.report)")
-        }
+        try SchemaTests.expectValid(run.out, against: "apply.schema.json")
+        try SchemaTests.expectValid(status.out, against: "status.schema.json")
     }
 
     @Test("--all-staged and snap names do not go together")

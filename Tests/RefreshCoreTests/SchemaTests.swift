@@ -38,6 +38,16 @@ import Glibc
         return (process.terminationStatus == 0, String(decoding: output, as: UTF8.self))
     }
 
+    /// Records an issue unless `json` (a command's output) validates against `Schemas/SCHEMA`;
+    /// does nothing without the validator (CI has it: ``validatorPresentInCI()``).
+    static func expectValid(_ json: String, against schema: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        guard validator != nil else { return }
+        let file = try temporaryJSON(json, name: schema.replacingOccurrences(of: ".schema.json", with: ""))
+        defer { unlink(file) }
+        let result = try validate(schema, [file])
+        #expect(result.ok, "\(result.report)", sourceLocation: sourceLocation)
+    }
+
     /// The files in a folder of the package whose names end with `suffix`, sorted.
     static func files(in folder: String, endingWith suffix: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: packagePath(folder))
@@ -112,10 +122,7 @@ import Glibc
         let run = try runProduct("refreshctl", ["status", "--format", "json", "--root", root])
         #expect(run.code == 0, "\(run.err)")
         #expect(run.out.contains("\"name\":\"demo-app\""))
-        let file = try Self.temporaryJSON(run.out, name: "status")
-        defer { unlink(file) }
-        let result = try Self.validate("status.schema.json", [file])
-        #expect(result.ok, "\(result.report)")
+        try Self.expectValid(run.out, against: "status.schema.json")
     }
 
     /// The enumerations the schemas spell out are exactly the engine's: a value added to the
@@ -181,10 +188,7 @@ import Glibc
         let plan = try runProduct("refreshctl", ["plan", "--format", "json", "--scenario", scenario, "--policy", policy, "vlc=2"])
         #expect(plan.code == 3, "\(plan.err)")
         #expect(plan.out.contains(#""outcome":"held""#), "\(plan.out)")
-        let file = try Self.temporaryJSON(plan.out, name: "plan-held")
-        defer { unlink(file) }
-        let result = try Self.validate("plan.schema.json", [file])
-        #expect(result.ok, "\(result.report)")
+        try Self.expectValid(plan.out, against: "plan.schema.json")
     }
 
     /// What refreshctl refuses, the schemas refuse: a schema that took anything would pass

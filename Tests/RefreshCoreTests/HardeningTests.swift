@@ -447,6 +447,9 @@ struct PlainRevisionUserTests {
         defer { host.tearDown() }
         let dry = try ToyHost.refreshctl(["gc", "--dry-run", "--root", host.root])
         #expect(dry.out == "plain-toy revision 1: would remove\n")
+        let dryJSON = try ToyHost.refreshctl(["gc", "--dry-run", "--format", "json", "--root", host.root])
+        #expect(dryJSON.out.hasPrefix(#"{"version":1,"revisions":[{"snap":"plain-toy","revision":"1","result":"would remove""#), "\(dryJSON.out)")
+        try SchemaTests.expectValid(dryJSON.out, against: "gc.schema.json")
         let revision = host.path("snap/plain-toy/1")
         switch use {
         case .workingDirectory:

@@ -165,6 +165,8 @@ struct HoldAndHistoryCLITests {
         let entries = try #require(object["entries"] as? [[String: Any]])
         #expect(entries.map { "\($0["from"]!)->\($0["to"]!)" } == ["8->10", "10->12"])
         #expect((entries.first?["results"] as? [[String: Any]])?.first?["outcome"] as? String == "killed")
+        try SchemaTests.expectValid(vlc.out, against: "history.schema.json")
+        try SchemaTests.expectValid(try run(["history", "--root", root.path, "--format", "json"]).out, against: "history.schema.json")
 
         #expect(try run(["history", "--root", root.path, "firefox"]).out == "no refreshes recorded\n")
         let bad = try run(["history", "--root", root.path, "Not_A_Snap"])

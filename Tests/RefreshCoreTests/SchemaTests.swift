@@ -71,7 +71,7 @@ import Glibc
     @Test("every schema is a valid draft 2020-12 schema", .enabled(if: validator != nil, reason))
     func schemasAreValid() throws {
         let schemas = try Self.files(in: "Schemas", endingWith: ".schema.json")
-        #expect(schemas.count == 6)
+        #expect(schemas.count == 8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.validator))
         process.arguments = ["--check-metaschema"] + schemas.map { packagePath($0) }
@@ -147,6 +147,12 @@ import Glibc
         let processes = (apply["properties"] as? [String: Any])?["processes"] as? [String: Any]
         #expect(strings(processes, "items", "properties", "outcome", "enum") == ProcessResult.Outcome.allCases.map(\.rawValue))
         #expect(strings(processes, "items", "properties", "action", "enum") == actions)
+        let gc = try schema("gc.schema.json"), history = try schema("history.schema.json")
+        let gcRevision = (gc["properties"] as? [String: Any])?["revisions"] as? [String: Any]
+        #expect(strings(gcRevision, "items", "properties", "result", "enum") == GarbageReport.Entry.Result.allCases.map(\.rawValue))
+        let result = (((history["$defs"] as? [String: Any])?["entry"] as? [String: Any])?["properties"] as? [String: Any])?["results"]
+        #expect(strings(result, "items", "properties", "outcome", "enum") == ProcessResult.Outcome.allCases.map(\.rawValue))
+        #expect(strings(result, "items", "properties", "action", "enum") == actions)
         // Outcomes are open strings ("later versions may add outcomes"); their descriptions name them all.
         let planOutcome = (((plan["$defs"] as? [String: Any])?["snap"] as? [String: Any])?["properties"] as? [String: Any])?["outcome"] as? [String: Any]
         for outcome in SnapPlan.Outcome.allCases {

@@ -195,7 +195,7 @@ extension RefreshEngine {
 /// What `gc` did, or would do.
 public struct GarbageReport: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
-        public enum Result: String, Sendable, Hashable {
+        public enum Result: String, Sendable, Hashable, CaseIterable {
             case removed
             case wouldRemove = "would remove"
             case kept

@@ -23,16 +23,18 @@ public enum Planner {
         // Bindings are read in place, field by field, here and below: a copy of a binding costs
         // a retain and a release of each of its fields, for every process.
         state.processes.withUnsafeBufferPointer { processes in
-            for index in processes.indices where processes[index].binding != nil {
-                let snap = processes[index].binding!.snap
+            for index in processes.indices {
+                // `binding?.field`, never `binding != nil` or `binding!.field`: those copy the
+                // whole binding (a retain and a release of each field), these do not.
+                guard let snap = processes[index].binding?.snap else { continue }
                 holders[snap, default: []].append(index)
                 // Pins are sorted, so a snap pinned twice comes twice in a row.
                 var previous: SnapName?
-                for pin in processes[index].binding!.pins where pin.snap != snap && pin.snap != previous {
+                for pin in processes[index].binding?.pins ?? [] where pin.snap != snap && pin.snap != previous {
                     previous = pin.snap
                     holders[pin.snap, default: []].append(index)
                 }
-                if let unit = processes[index].binding!.service { services[unit, default: []].append(index) }
+                if let unit = processes[index].binding?.service { services[unit, default: []].append(index) }
             }
         }
         var context = Context(state: state, policy: policy, now: now, services: services)
@@ -46,8 +48,8 @@ public enum Planner {
             guard case .move(let move)? = targets[item.snap], let snap = state.snaps[item.snap] else { continue }
             state.processes.withUnsafeBufferPointer { processes in
                 for index in holders[item.snap] ?? [] {
-                    guard processes[index].binding?.snap == item.snap, processes[index].binding!.revision != move.to else { continue }
-                    if let unit = processes[index].binding!.service {
+                    guard processes[index].binding?.snap == item.snap, processes[index].binding?.revision != move.to else { continue }
+                    if let unit = processes[index].binding?.service {
                         if context.ownServices[unit] == nil {
                             context.ownServices[unit] = context.serviceFate(unit, planned: snap, target: move.to)
                         }
@@ -205,14 +207,14 @@ public enum Planner {
             // retain and a release of every one of its fields.
             let processes = state.processes
             processes.withUnsafeBufferPointer { processes in
-                for index in indices where processes[index].binding != nil {
-                    let isOwn = processes[index].binding!.snap == name
+                for index in indices where processes[index].binding?.snap != nil {  // not `!= nil` on the binding: see above
+                    let isOwn = processes[index].binding?.snap == name
                     // The revision of the planned snap this process holds: its own, or the one it
                     // pins (none for a process of a service that is here for its service only).
-                    let held = isOwn ? processes[index].binding!.revision : processes[index].binding!.pins.first(where: { $0.snap == name })?.revision
+                    let held = isOwn ? processes[index].binding?.revision : processes[index].binding?.pins.first(where: { $0.snap == name })?.revision
                     let isEngine = state.engineProcesses.contains(processes[index].identity.pid)
                     var decision: ProcessDecision
-                    if let unit = processes[index].binding!.service, let fate = fates[unit] {
+                    if let unit = processes[index].binding?.service, let fate = fates[unit] {
                         decision = fate.decisions[index]!
                         // A member decided on its own keeps its own fate too, unless that postpones
                         // another snap's refresh.
@@ -266,20 +268,23 @@ public enum Planner {
             var users: [Revision: Int] = [:]
             var leftRunning: [Revision: [Int32]] = [:]
             let isInstalled = Set(installed)
-            for (decision, index) in zip(decisions, indices) where Planner.mayOutlive(decision) {
-                let ownSnap = state.processes[index].binding!.snap == name
-                let ownRevision = state.processes[index].binding!.revision
-                if ownSnap, isInstalled.contains(ownRevision) { users[ownRevision, default: 0] += 1 }
-                let pins = state.processes[index].binding!.pins
-                for position in pins.indices where pins[position].snap == name {
-                    let revision = pins[position].revision
-                    if (ownSnap && revision == ownRevision) || !isInstalled.contains(revision)
-                        || pins[..<position].contains(where: { $0.snap == name && $0.revision == revision }) { continue }
-                    users[revision, default: 0] += 1
-                }
-                // A user does not use the snap's data; it only holds its files.
-                if decision.snap == name && decision.revision != target && decision.role != .user {
-                    leftRunning[decision.revision, default: []].append(decision.identity.pid)
+            processes.withUnsafeBufferPointer { processes in
+                for (decision, index) in zip(decisions, indices) where Planner.mayOutlive(decision) {
+                    // In place, as above: no copy of the binding.
+                    let ownSnap = processes[index].binding?.snap == name
+                    guard let ownRevision = processes[index].binding?.revision else { continue }
+                    if ownSnap, isInstalled.contains(ownRevision) { users[ownRevision, default: 0] += 1 }
+                    let pinCount = processes[index].binding?.pins.count ?? 0
+                    for position in 0..<pinCount where processes[index].binding?.pins[position].snap == name {
+                        guard let revision = processes[index].binding?.pins[position].revision else { continue }
+                        if (ownSnap && revision == ownRevision) || !isInstalled.contains(revision)
+                            || processes[index].binding?.pins[..<position].contains(where: { $0.snap == name && $0.revision == revision }) == true { continue }
+                        users[revision, default: 0] += 1
+                    }
+                    // A user does not use the snap's data; it only holds its files.
+                    if decision.snap == name && decision.revision != target && decision.role != .user {
+                        leftRunning[decision.revision, default: []].append(decision.identity.pid)
+                    }
                 }
             }
             for (revision, group) in leftRunning {
@@ -330,8 +335,8 @@ public enum Planner {
                     decision.identity = identity
                     state.processes.withUnsafeBufferPointer { processes in
                         decision.parent = processes[index].parent
-                        decision.role = processes[index].binding!.role
-                        decision.service = processes[index].binding!.service
+                        decision.role = (processes[index].binding?.role)!
+                        decision.service = processes[index].binding?.service
                     }
                     return decision
                 }
@@ -362,12 +367,13 @@ public enum Planner {
         /// The cache key of a process that is neither a user nor the engine, read in place.
         private func cacheKey(_ index: Int, postponedSince: Timestamp?) -> DecisionCache.Key? {
             state.processes.withUnsafeBufferPointer { processes -> DecisionCache.Key? in
-                guard processes[index].binding!.role != .user else { return nil }
+                guard let role = processes[index].binding?.role, role != .user,
+                    let snap = processes[index].binding?.snap, let revision = processes[index].binding?.revision else { return nil }
                 return DecisionCache.Key(
-                    snap: processes[index].binding!.snap, revision: processes[index].binding!.revision,
-                    app: processes[index].binding!.app, hook: processes[index].binding!.hook,
-                    executable: processes[index].binding!.executable,
-                    service: processes[index].binding!.role == .app ? nil : processes[index].binding!.service,
+                    snap: snap, revision: revision,
+                    app: processes[index].binding?.app, hook: processes[index].binding?.hook,
+                    executable: processes[index].binding?.executable,
+                    service: role == .app ? nil : processes[index].binding?.service,
                     postponedSince: postponedSince)
             }
         }

@@ -21,6 +21,11 @@ struct HostOptions: ParsableArguments {
     /// Reads the host, printing what could not be read on stderr; where systemd is PID 1, a
     /// service's main process is its `MainPID`, as `plan` and `apply` see it.
     func readHost() async throws(RefreshCoreError) -> Host {
+        try await HostOptions.readHost(root: root)
+    }
+
+    /// ``readHost()`` for a command with its own `--root`.
+    static func readHost(root: String) async throws(RefreshCoreError) -> Host {
         let reader = HostReader(root: try HostRoot.withSnaps(root))
         let systemd = HostAdapters.systemdIsPID1 ? SystemdServiceManager(runner: SubprocessCommandRunner()) : nil
         let host = await reader.read(serviceManager: systemd)

@@ -4,7 +4,7 @@ import RefreshHost
 import RefreshIO
 
 /// `refreshctl snapshot`: the host as a scenario file.
-struct Snapshot: ParsableCommand {
+struct Snapshot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the host as a scenario file that 'plan --scenario' and 'refreshctl test' accept."
     )
@@ -18,14 +18,15 @@ struct Snapshot: ParsableCommand {
     @Argument(help: ArgumentHelp("Only these snaps (their bases come along).", valueName: "NAME"), completion: Completion.snapNames)
     var snaps: [String] = []
 
-    func run() throws {
+    func run() async throws {
         do {
             let names = try HostOptions.names(snaps)
             var time = SystemClock.now()
             if let now { time = try Plan.timestamp(now) }
-            let host = HostReader(root: try HostRoot.withSnaps(root)).read()
-            for notice in host.notices { Output.error(notice) }
-            print(ScenarioWriter.write(host.state, root: root, now: time, names: names), terminator: "")
+            // As status and ps: where systemd is PID 1, a service's main process is its MainPID,
+            // recorded under 'services:' so that the scenario plans as the live host does.
+            let host = try await HostOptions.readHost(root: root)
+            print(ScenarioWriter.write(host.state, root: root, now: time, names: names, services: host.services), terminator: "")
         } catch {
             throw ExitCode(Output.fail(error))
         }

@@ -59,7 +59,7 @@ import RefreshIO
         .body("a policy path that is not a string", "policy: [a.yaml]\nexpect:\n  vlc: {outcome: refresh}\n",
               ["11:9: error: expected policy path as a string, found a list"]),
         .body("a typo in a top-level key", "expct:\n  vlc: {outcome: refresh}\n",
-              ["11:1: error: unknown key 'expct' in the scenario file; expected one of: version, now, snaps, processes, refresh, policy, expect, cases (did you mean 'expect'?)"]),
+              ["11:1: error: unknown key 'expct' in the scenario file; expected one of: version, now, snaps, services, processes, refresh, policy, expect, cases (did you mean 'expect'?)"]),
     ]
 
     static let caseCases: [Case] = [

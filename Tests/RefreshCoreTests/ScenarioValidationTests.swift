@@ -48,7 +48,7 @@ struct ScenarioValidationTests {
             version: 1
             snap: []
             snaps: []
-            """, 2, 1, "unknown key 'snap' in the scenario file; expected one of: version, now, snaps, processes, refresh, policy, expect, cases … (did you mean 'snaps'?)"),
+            """, 2, 1, "unknown key 'snap' in the scenario file; expected one of: version, now, snaps, services, processes, refresh, policy, expect, cases … (did you mean 'snaps'?)"),
         .init("version missing", "snaps: []\n", 1, 1, "the scenario file has no 'version'; add 'version: 1' at the top"),
         .init("version 2", "version: 2\nsnaps: []\n", 1, 10, "unsupported scenario version 2; this refreshctl reads 'version: 1'"),
         .init("snaps missing", "version: 1\nnow: 2026-11-27T12:00:00Z\n", 1, 1, "the scenario file has no 'snaps'; list the host's snaps under 'snaps:'"),

@@ -331,6 +331,36 @@ struct SystemdEngineTests {
         await host.cleanUp(try await host.pids("workers", count: 2))
     }
 
+    // MARK: snapshot records systemd's MainPID
+
+    /// `refreshctl snapshot` under systemd records each service's MainPID (`services:`), and the
+    /// plan of that scenario decides every process as the plan of the live host does.
+    @Test func aSnapshotRecordsTheMainPIDAndPlansAsTheLiveHost() async throws {
+        let host = try await install(
+            snap: "sd-snapshot", body: "\"$D/usr/bin/worker\" 100000 &\necho $! >> \"$STATE/workers\"\nexec \"$D/usr/sbin/daemon\" 100000",
+            stopMode: "sigterm", policy: Self.restartPolicy("sd-snapshot"))
+        let main = try #require(try await host.status().mainPID)
+        let worker = try #require(try await host.pids("workers").first)
+        let file = host.state + "/snapshot.yaml"
+        let written = await host.container.run(
+            ["/bin/sh", "-c", "exec \"$1\" snapshot --root \"$2\" --now 2026-12-03T00:00:00Z > \"$3\"", "sh", try host.container.refreshctl(), host.root, file],
+            timeout: .seconds(60))
+        #expect(written.termination == .exited(0), "\(written)")
+        let scenario = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(scenario.contains("\nservices:\n  \(host.unit): {main-pid: \(main)}\nprocesses:\n"), "\(scenario)")
+        let live = try await host.plan()
+        let paper = try await host.refreshctl(["plan", "--scenario", file, "--policy", host.state + "/policy.yaml", host.snap])
+        #expect(live.code == 0 && paper.code == 0, "\(live.stderr) \(paper.stderr)")
+        func decisions(_ json: [String: Any]) -> [String] {
+            let snap = (json["snaps"] as? [[String: Any]])?.first
+            return (snap?["processes"] as? [[String: Any]] ?? []).map { "\($0["pid"] ?? "-") \($0["role"] ?? "-") \($0["action"] ?? "-")" }.sorted()
+        }
+        #expect(decisions(live.json).contains("\(main) main restart"), "\(live.json)")
+        #expect(decisions(live.json).contains { $0.hasPrefix("\(worker) member ") }, "\(live.json)")
+        #expect(decisions(paper.json) == decisions(live.json))
+        await host.cleanUp([worker])
+    }
+
     // MARK: (d, e) the headline case: libvirtd restarted, its qemu guests kept
 
     @Test(arguments: SystemdContainer.Layout.allCases)

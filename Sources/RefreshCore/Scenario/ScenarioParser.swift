@@ -1,5 +1,5 @@
 extension Scenario {
-    static let topKeys = ["version", "now", "snaps", "processes", "refresh", "policy", "expect", "cases"]
+    static let topKeys = ["version", "now", "snaps", "services", "processes", "refresh", "policy", "expect", "cases"]
     static let snapKeys = ["name", "version", "type", "base", "current", "revisions", "apps", "postponed-since", "hold"]
     static let processKeys = ["pid", "start-time", "ppid", "snap", "revision", "app", "role", "pins", "exe", "maps", "cwd", "root", "files", "cgroup", "root-image"]
     static let bindingKeys = ["snap", "revision", "app", "role", "pins"]
@@ -53,8 +53,11 @@ extension Scenario {
                 processes.append(process)
             }
         }
+        // What a service manager said of each service's main process (systemd's MainPID), as
+        // `refreshctl snapshot` records it; without it, the main process is inferred.
+        let mainPIDs = fields["services"].map { Scenario.services($0, processes: processes, reader: &reader) } ?? [:]
         // Which process of each service is its main one takes them all, as on a live host.
-        inference.resolveServices(&processes)
+        inference.resolveServices(&processes, mainPIDs: mainPIDs)
         var refresh: RefreshRequest?
         if let node = fields["refresh"] {
             refresh = Scenario.refresh(node, snaps: byName, reader: &reader)
@@ -65,6 +68,36 @@ extension Scenario {
             file: file, state: SystemState(snaps: snaps, processes: processes), now: now,
             refresh: refresh,
             warnings: reader.sortedDiagnostics)
+    }
+
+    /// `services: {snap.NAME.APP.service: {main-pid: PID | null}}`: the main process a service
+    /// manager names for each unit (null: none), by unit; a PID must be a listed process of that
+    /// unit. The value is 0 for "none", as ``BindingInference/resolveServices(_:mainPIDs:)`` takes it.
+    private static func services(_ node: YAMLNode, processes: [RunningProcess], reader: inout YAMLReader) -> [String: Int32] {
+        guard !node.isNull, let entries = reader.entries(node, what: "services") else { return [:] }
+        var mainPIDs: [String: Int32] = [:]
+        for (unit, keyNode, value) in entries {
+            guard let parsed = SnapPath.unit(inCgroup: "/" + unit), parsed.unitName == unit, parsed.app != nil, unit.hasSuffix(".service") else {
+                reader.error(keyNode, "'\(PlainText.escaped(unit))' is not a snap service unit; write it as snap.NAME.APP.service")
+                continue
+            }
+            guard let fields = reader.fields(value, what: "a service", allowed: ["main-pid"]) else { continue }
+            guard let pidNode = fields["main-pid"] else {
+                reader.error(value, "service \(unit) has no 'main-pid'; give the PID its service manager names (systemctl show -p MainPID \(unit)), or null for none")
+                continue
+            }
+            if pidNode.isNull {
+                mainPIDs[unit] = 0
+                continue
+            }
+            guard let pid = reader.integer(pidNode, what: "main-pid", in: 1...4_194_304) else { continue }
+            guard processes.contains(where: { $0.pid == Int32(pid) && $0.binding?.service == unit }) else {
+                reader.error(pidNode, "main-pid \(pid) is not a process of \(unit) in this scenario; list it under 'processes' in that service (its cgroup, or its daemon app), or write main-pid: null")
+                continue
+            }
+            mainPIDs[unit] = Int32(pid)
+        }
+        return mainPIDs
     }
 
     private static func snap(_ node: YAMLNode, reader: inout YAMLReader) -> Snap? {

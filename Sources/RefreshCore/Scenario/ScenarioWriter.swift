@@ -10,7 +10,10 @@ public enum ScenarioWriter {
     ///   - root: the host root the evidence paths lie under.
     ///   - now: the time of the snapshot, written as `now:`.
     ///   - names: only these snaps (and the processes that run from or pin them); all when empty.
-    public static func write(_ state: SystemState, root: String, now: Timestamp, names: [SnapName] = []) -> String {
+    ///   - services: what the service manager reported of each unit (``Host/services``): each
+    ///     written service's main process is recorded under `services:` (`main-pid`), so the
+    ///     scenario makes the same process main as the live host did.
+    public static func write(_ state: SystemState, root: String, now: Timestamp, names: [SnapName] = [], services: [String: ServiceStatus] = [:]) -> String {
         let layout = HostLayout(root: root)
         var out = "# Written by refreshctl snapshot \(RefreshCoreVersion.current)\nversion: 1\nnow: \(now)\nsnaps:\n"
         var written = Set<SnapName>()
@@ -55,6 +58,18 @@ public enum ScenarioWriter {
         if processes.isEmpty {
             out += "processes: []\n"
             return out
+        }
+        // The main process of each service as the service manager named it; null where it
+        // names none, or one this scenario does not list in that service.
+        var units: [String: Set<Int32>] = [:]
+        for process in processes { if let unit = process.binding?.service { units[unit, default: []].insert(process.pid) } }
+        let reported = units.keys.filter { services[$0] != nil }.sorted()
+        if !reported.isEmpty {
+            out += "services:\n"
+            for unit in reported {
+                let main = services[unit]?.mainPID.flatMap { units[unit]!.contains($0) ? $0 : nil }
+                out += "  \(unit): {main-pid: \(main.map { "\($0)" } ?? "null")}\n"
+            }
         }
         out += "processes:\n"
         let snapPrefix = layout.root + "/snap/"

@@ -116,6 +116,100 @@ import RefreshFakes
         #expect(host.world.journal == nil)
     }
 
+    /// A refresh that a `then: abort` gives up must not leave a daemon of the same snap running
+    /// from the new revision: its restart waits until every stop of the snap has ended, and
+    /// after an abort it starts from the revision that is current again.
+    @Test(arguments: [false, true])
+    func aRestartWaitsForTheSnapsStopsAndAfterAnAbortStartsFromTheOldRevision(aborts: Bool) async throws {
+        let mixed = SnapName("mixed")!
+        let host = FakeHost(scenario: try Scenario(parsing: """
+            version: 1
+            now: 2026-11-27T12:00:00Z
+            snaps:
+              - name: mixed
+                current: 1
+                revisions: [1, 2]
+                apps: {d: {daemon: simple}, s: {}}
+            processes:
+              - {pid: 5000, snap: mixed, revision: 1, app: d}
+              - {pid: 7000, snap: mixed, revision: 1, app: s}
+            """, file: "host.yaml"))
+        if aborts { host.ignore(pid: 7000, .sigterm) }
+        // The restart-command starts the daemon from the revision `current` names when it runs,
+        // with the environment the engine gives it.
+        host.script("/usr/local/bin/start-d", .init(effect: { world in
+            let revision = world.snaps[SnapName("mixed")!]!.current!
+            world.start(pid: (world.processes.keys.max() ?? 8000) + 1, exe: "/snap/mixed/\(revision)/bin/d")
+        }))
+        let policy = LoadedPolicy(policy: try Policy(parsing: """
+            version: 1
+            rules:
+              - {snap: mixed, app: d, on-refresh: restart, restart-command: [/usr/local/bin/start-d]}
+              - {snap: mixed, app: s, on-refresh: shutdown, timeout: 2s, then: abort}
+            """, file: "p.yaml"), source: nil)
+        let report = try await RefreshEngine(adapters: host.adapters()).apply(try request("mixed"), policy: policy, wait: false)
+        let world = host.world
+        let revision = aborts ? "1" : "2"
+        #expect(report.snaps.first?.outcome == (aborts ? .rolledBack : .refreshed), "\(report.text())")
+        #expect(world.snaps[mixed]?.current == Revision(revision))
+        // Started once, after the other app's stop had ended, from the current revision.
+        let starts = world.commandsRun.filter { $0.arguments == ["/usr/local/bin/start-d"] }
+        #expect(starts.count == 1)
+        #expect(starts.first?.environment["SNAP_REVISION"] == revision)
+        let daemons = world.processes.filter { ![5000, 7000].contains($0.key) && world.isRunning($0.key) }.map { $0.value.evidence.exe ?? "-" }
+        #expect(daemons == ["/snap/mixed/\(revision)/bin/d"], "\(daemons)")
+        #expect(!world.isRunning(5000))
+        let service = try #require(report.services.first)
+        #expect(service.outcome == .restarted, "\(service)")
+        if aborts {
+            #expect(service.detail.hasSuffix("; started again with /usr/local/bin/start-d from revision 1, current again: the refresh of mixed was aborted"), "\(service.detail)")
+        }
+        #expect(world.journal == nil)
+    }
+
+    /// The same after a crash while the restart was held: recover re-plans, the other app's
+    /// stop aborts again, and the interrupted restart starts from the revision current again.
+    @Test func anInterruptedRestartOfAnAbortedRefreshStartsFromTheOldRevision() async throws {
+        let host = FakeHost(scenario: try Scenario(parsing: """
+            version: 1
+            now: 2026-11-27T12:00:00Z
+            snaps:
+              - name: mixed
+                current: 1
+                revisions: [1, 2]
+                apps: {d: {daemon: simple}, s: {}}
+            processes:
+              - {pid: 5000, snap: mixed, revision: 1, app: d}
+              - {pid: 7000, snap: mixed, revision: 1, app: s}
+            """, file: "host.yaml"))
+        host.ignore(pid: 7000, .sigterm)
+        host.script("/usr/local/bin/start-d", .init(effect: { world in
+            let revision = world.snaps[SnapName("mixed")!]!.current!
+            world.start(pid: (world.processes.keys.max() ?? 8000) + 1, exe: "/snap/mixed/\(revision)/bin/d")
+        }))
+        let policy = LoadedPolicy(policy: try Policy(parsing: """
+            version: 1
+            rules:
+              - {snap: mixed, app: d, on-refresh: restart, restart-command: [/usr/local/bin/start-d]}
+              - {snap: mixed, app: s, on-refresh: shutdown, timeout: 2s, then: abort}
+            """, file: "p.yaml"), source: nil)
+        var crashing = RefreshEngine(adapters: host.adapters())
+        crashing.crashHook = { name throws(RefreshCoreError) in
+            if name == "work:restarting" { throw RefreshCoreError(.simulatedCrash, "crashed at \(name)") }
+        }
+        await #expect(throws: RefreshCoreError.self) { try await crashing.apply(try request("mixed"), policy: policy, wait: false) }
+        #expect(host.world.journal != nil && !host.world.isRunning(5000))
+        let report = try #require(try await RefreshEngine(adapters: host.adapters()).recover(policy: policy, wait: false))
+        let world = host.world
+        #expect(report.snaps.first?.outcome == .rolledBack, "\(report.text())")
+        #expect(world.snaps[SnapName("mixed")!]?.current == Revision("1"))
+        let starts = world.commandsRun.filter { $0.arguments == ["/usr/local/bin/start-d"] }
+        #expect(starts.count == 1 && starts.first?.environment["SNAP_REVISION"] == "1", "\(starts)")
+        let daemons = world.processes.filter { ![5000, 7000].contains($0.key) && world.isRunning($0.key) }.map { $0.value.evidence.exe ?? "-" }
+        #expect(daemons == ["/snap/mixed/1/bin/d"], "\(daemons)")
+        #expect(world.journal == nil)
+    }
+
     @Test func thenLeaveRunningLeavesItAndTheRevisionStays() async throws {
         let host = try host()
         host.ignore(pid: 5000, .sigterm)

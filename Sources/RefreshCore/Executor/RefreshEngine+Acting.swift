@@ -10,6 +10,9 @@ extension RefreshEngine {
         var aborting: [SnapName: String] = [:]
         /// The journal keys of the shutdowns carried out.
         var keys: Set<String> = []
+        /// Restarts held back because a stop of the same snap gave its refresh up: they start
+        /// once `current` is switched back (``finishHeldRestarts(_:record:currentAgain:)``).
+        var held: [WorkItem] = []
     }
 
     /// One shutdown: of a service (once, however many processes it has) or of one process.
@@ -26,9 +29,14 @@ extension RefreshEngine {
         /// The snaps whose plans hold it.
         var snaps: Set<SnapName>
         let stopEnvironment: [String: String]
-        let restartEnvironment: [String: String]
+        var restartEnvironment: [String: String]
         /// What the journal records of a restart, for `recover`.
         let restart: JournalRecord.WorkEntry.Restart?
+        /// The restart the machine asked for, held until every stop of the item's snaps has
+        /// ended: started then, or after `current` is switched back if one of them aborts.
+        var heldRestart: ShutdownMachine.Action?
+        /// Said in the report after how it started again (a restart after an abort).
+        var restartNote: String?
         var machine: ShutdownMachine
         var handles: [ProcessIdentity: ProcessHandle] = [:]
         /// Why no handle could be opened for a process (it is there, but cannot be signalled).
@@ -73,12 +81,52 @@ extension RefreshEngine {
             }
         }
         outcome.keys = Set(items.map(\.key))
+        try await run(&items, record: &record, since: start)
+        for item in items {
+            for handle in item.handles.values { adapters.signaller.close(handle) }
+            if item.heldRestart != nil {
+                var held = item
+                held.handles = [:]
+                outcome.held.append(held)
+            } else {
+                collectResults(item, into: &outcome)
+            }
+        }
+        return outcome
+    }
+
+    /// Starts the restarts an abort held back, now that `current` names the revision each
+    /// rolled-back snap was refreshed from (`currentAgain`), and waits for them.
+    func finishHeldRestarts(_ held: [WorkItem], record: inout JournalRecord, currentAgain: [SnapName: Revision]) async throws(RefreshCoreError) -> ActingOutcome {
+        var outcome = ActingOutcome()
+        var items = held
+        for index in items.indices {
+            guard let restart = items[index].restart, let revision = currentAgain[restart.snap] else { continue }
+            items[index].restartEnvironment = environment(restart.snap, revision)
+            items[index].restartNote = "from revision \(revision), current again: the refresh of \(restart.snap) was aborted"
+        }
+        for index in items.indices {
+            guard let action = items[index].heldRestart else { continue }
+            items[index].heldRestart = nil
+            for event in startRestart(action, for: &items[index]) { try feed(&items[index], event, &record) }
+        }
+        try await run(&items, record: &record, since: adapters.clock.now())
+        for item in items { collectResults(item, into: &outcome) }
+        return outcome
+    }
+
+    /// Polls `items` until every one is done, or holds a restart that must wait for `current`
+    /// to be switched back.
+    private func run(_ items: inout [WorkItem], record: inout JournalRecord, since start: MonotonicInstant) async throws(RefreshCoreError) {
+        let clock = adapters.clock
         var lastProgress = start
-        while items.contains(where: { !$0.machine.isDone || $0.command != nil }) {
+        while true {
             let now = clock.now()
             for index in items.indices {
                 try poll(&items[index], now: now, &record)
             }
+            try releaseRestarts(&items, &record)
+            guard items.contains(where: { (!$0.machine.isDone && $0.heldRestart == nil) || $0.command != nil }) else { break }
             if now.since(lastProgress) >= .seconds(1) {
                 lastProgress = now
                 for item in items {
@@ -87,7 +135,6 @@ extension RefreshEngine {
                     progress("waiting for \(item.label) to exit, \(left)s left")
                 }
             }
-            guard items.contains(where: { !$0.machine.isDone || $0.command != nil }) else { break }
             // Wake at the nearest deadline, when a watched process exits, or soon while a
             // command or a service manager job runs (they are polled).
             var wake = now + .seconds(1)
@@ -98,11 +145,23 @@ extension RefreshEngine {
             let watched = items.flatMap { item in item.machine.remaining.compactMap { item.handles[$0] } }
             await clock.wait(until: wake, orExitOf: watched)
         }
-        for item in items {
-            for handle in item.handles.values { adapters.signaller.close(handle) }
-            collectResults(item, into: &outcome)
+    }
+
+    /// Starts each held restart whose snaps' stops have all ended (done, or holding a restart
+    /// too) without an abort: a snap's daemons start again only once the refresh of the snap
+    /// is sure to go ahead, so a refresh given up never leaves one running from the new revision.
+    private func releaseRestarts(_ items: inout [WorkItem], _ record: inout JournalRecord) throws(RefreshCoreError) {
+        guard items.contains(where: { $0.heldRestart != nil }) else { return }
+        var aborted = Set<SnapName>()
+        for item in items { if case .done(.aborted) = item.machine.state { aborted.formUnion(item.snaps) } }
+        for index in items.indices where items[index].heldRestart != nil {
+            let snaps = items[index].snaps
+            guard snaps.isDisjoint(with: aborted) else { continue }
+            let settled = items.allSatisfy { $0.snaps.isDisjoint(with: snaps) || $0.machine.isDone || $0.heldRestart != nil }
+            guard settled, let action = items[index].heldRestart else { continue }
+            items[index].heldRestart = nil
+            for event in startRestart(action, for: &items[index]) { try feed(&items[index], event, &record) }
         }
-        return outcome
     }
 
     /// Turns the plans into shutdowns; processes left running get their result at once.
@@ -329,6 +388,17 @@ extension RefreshEngine {
             }
             item.job = manager.kill(unit, signal: .sigkill, mainOnly: item.service?.killMode == .process)
             return []
+        case .restart:
+            // Held until the snap's other stops have ended (``releaseRestarts(_:_:)``).
+            item.heldRestart = action
+            return []
+        }
+    }
+
+    /// Starts a restart the machine asked for and the engine held.
+    private func startRestart(_ action: ShutdownMachine.Action, for item: inout WorkItem) -> [ShutdownMachine.Event] {
+        let timeout = item.machine.plan.timeout
+        switch action {
         case .restart(.command(let words)):
             item.restartCommand = adapters.commands.start(command(words, environment: item.restartEnvironment, detached: true), timeout: timeout)
             return []
@@ -337,6 +407,8 @@ extension RefreshEngine {
                 return [.restartEnded(failure: "no service manager runs \(item.label), and the policy gives no restart-command")]
             }
             item.restartJob = manager.start(unit, timeout: timeout)
+            return []
+        default:
             return []
         }
     }
@@ -460,7 +532,7 @@ extension RefreshEngine {
             case .command(let words)?: start = "started again with \(words.joined(separator: " "))"
             default: start = "started again through \(adapters.serviceManager?.name ?? "the service manager")"
             }
-            detail = "\(stop); \(start)"
+            detail = "\(stop); \(start)" + (item.restartNote.map { " " + $0 } ?? "")
         case .leftRunning:
             processOutcome = .stillRunning
             detail = "\(how), still running after \(timeout), left running"

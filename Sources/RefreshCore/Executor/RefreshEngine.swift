@@ -321,17 +321,17 @@ public struct RefreshEngine: Sendable {
             try runs[index].feed(.actingStarted)
         }
         let acting = runs.indices.filter { runs[$0].next == .waitForProcesses }
+        // Restarts a crash interrupted after the stop: their processes are gone, so a new plan
+        // does not see them; they are started again below unless acted on now.
+        var interrupted = recovering ? record.work.filter { $0.restart != nil && $0.state != "done" } : []
+        var held: [WorkItem] = []
         if !acting.isEmpty {
-            // Restarts a crash interrupted after the stop: their processes are gone, so a new
-            // plan does not see them; they are started again below unless acted on now.
-            let interrupted = recovering ? record.work.filter { $0.restart != nil && $0.state != "done" } : []
             if recovering { try await replan(&runs, acting, policy: policy, report: &report) }
             let outcome = try await act(on: acting.compactMap { runs[$0].plan }, record: &record, runs: runs)
             report.processes += outcome.processes
             report.services += outcome.services
-            for entry in interrupted where !outcome.keys.contains(entry.key) {
-                if let restart = entry.restart { report.services.append(await finishRestart(restart, key: entry.key)) }
-            }
+            interrupted.removeAll { outcome.keys.contains($0.key) }
+            held = outcome.held
             for index in acting {
                 let name = runs[index].name
                 if let culprit = outcome.aborting[name] {
@@ -351,6 +351,20 @@ public struct RefreshEngine: Sendable {
                 runs[index].entry.reason = reason
                 runs[index].next = nil
             }
+        }
+        // The restarts an abort held back, and those a crash interrupted, start now: from the
+        // revision current again where the refresh was rolled back.
+        var currentAgain: [SnapName: Revision] = [:]
+        for run in runs where run.machine.state == .rolledBack { currentAgain[run.name] = run.entry.from }
+        if !held.isEmpty {
+            let outcome = try await finishHeldRestarts(held, record: &record, currentAgain: currentAgain)
+            report.processes += outcome.processes
+            report.services += outcome.services
+        }
+        for entry in interrupted {
+            guard var restart = entry.restart else { continue }
+            if let revision = currentAgain[restart.snap] { restart.revision = revision }
+            report.services.append(await finishRestart(restart, key: entry.key))
         }
         try crashPoint("done:acting")
 

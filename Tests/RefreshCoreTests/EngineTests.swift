@@ -116,12 +116,10 @@ import RefreshFakes
         #expect(host.world.journal == nil)
     }
 
-    /// A refresh that a `then: abort` gives up must not leave a daemon of the same snap running
-    /// from the new revision: its restart waits until every stop of the snap has ended, and
-    /// after an abort it starts from the revision that is current again.
-    @Test(arguments: [false, true])
-    func aRestartWaitsForTheSnapsStopsAndAfterAnAbortStartsFromTheOldRevision(aborts: Bool) async throws {
-        let mixed = SnapName("mixed")!
+    /// Snap mixed: daemon d (pid 5000; restart, with a restart-command that starts it from the
+    /// revision `current` names when it runs) and app s (pid 7000; shutdown, 2s, then abort),
+    /// which ignores SIGTERM when `aborts`.
+    static func mixedHost(aborts: Bool) throws -> (FakeHost, LoadedPolicy) {
         let host = FakeHost(scenario: try Scenario(parsing: """
             version: 1
             now: 2026-11-27T12:00:00Z
@@ -135,8 +133,6 @@ import RefreshFakes
               - {pid: 7000, snap: mixed, revision: 1, app: s}
             """, file: "host.yaml"))
         if aborts { host.ignore(pid: 7000, .sigterm) }
-        // The restart-command starts the daemon from the revision `current` names when it runs,
-        // with the environment the engine gives it.
         host.script("/usr/local/bin/start-d", .init(effect: { world in
             let revision = world.snaps[SnapName("mixed")!]!.current!
             world.start(pid: (world.processes.keys.max() ?? 8000) + 1, exe: "/snap/mixed/\(revision)/bin/d")
@@ -147,6 +143,16 @@ import RefreshFakes
               - {snap: mixed, app: d, on-refresh: restart, restart-command: [/usr/local/bin/start-d]}
               - {snap: mixed, app: s, on-refresh: shutdown, timeout: 2s, then: abort}
             """, file: "p.yaml"), source: nil)
+        return (host, policy)
+    }
+
+    /// A refresh that a `then: abort` gives up must not leave a daemon of the same snap running
+    /// from the new revision: its restart waits until every stop of the snap has ended, and
+    /// after an abort it starts from the revision that is current again.
+    @Test(arguments: [false, true])
+    func aRestartWaitsForTheSnapsStopsAndAfterAnAbortStartsFromTheOldRevision(aborts: Bool) async throws {
+        let mixed = SnapName("mixed")!
+        let (host, policy) = try Self.mixedHost(aborts: aborts)
         let report = try await RefreshEngine(adapters: host.adapters()).apply(try request("mixed"), policy: policy, wait: false)
         let world = host.world
         let revision = aborts ? "1" : "2"
@@ -170,29 +176,7 @@ import RefreshFakes
     /// The same after a crash while the restart was held: recover re-plans, the other app's
     /// stop aborts again, and the interrupted restart starts from the revision current again.
     @Test func anInterruptedRestartOfAnAbortedRefreshStartsFromTheOldRevision() async throws {
-        let host = FakeHost(scenario: try Scenario(parsing: """
-            version: 1
-            now: 2026-11-27T12:00:00Z
-            snaps:
-              - name: mixed
-                current: 1
-                revisions: [1, 2]
-                apps: {d: {daemon: simple}, s: {}}
-            processes:
-              - {pid: 5000, snap: mixed, revision: 1, app: d}
-              - {pid: 7000, snap: mixed, revision: 1, app: s}
-            """, file: "host.yaml"))
-        host.ignore(pid: 7000, .sigterm)
-        host.script("/usr/local/bin/start-d", .init(effect: { world in
-            let revision = world.snaps[SnapName("mixed")!]!.current!
-            world.start(pid: (world.processes.keys.max() ?? 8000) + 1, exe: "/snap/mixed/\(revision)/bin/d")
-        }))
-        let policy = LoadedPolicy(policy: try Policy(parsing: """
-            version: 1
-            rules:
-              - {snap: mixed, app: d, on-refresh: restart, restart-command: [/usr/local/bin/start-d]}
-              - {snap: mixed, app: s, on-refresh: shutdown, timeout: 2s, then: abort}
-            """, file: "p.yaml"), source: nil)
+        let (host, policy) = try Self.mixedHost(aborts: true)
         var crashing = RefreshEngine(adapters: host.adapters())
         crashing.crashHook = { name throws(RefreshCoreError) in
             if name == "work:restarting" { throw RefreshCoreError(.simulatedCrash, "crashed at \(name)") }

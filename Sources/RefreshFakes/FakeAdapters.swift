@@ -172,6 +172,9 @@ public struct FakeSignaller: ProcessSignaller {
             guard let process = world.processes[identity.pid], process.identity == identity, world.isRunning(identity.pid) else {
                 return .failure(.gone)
             }
+            if let limit = world.handleLimit, world.handles.count >= limit {
+                return .failure(.exhausted("no descriptor is free for it (\(limit) held)"))
+            }
             let reference = world.nextHandle
             world.nextHandle += 1
             world.handles[reference] = identity

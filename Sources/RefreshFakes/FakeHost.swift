@@ -107,9 +107,13 @@ public final class FakeHost: Sendable {
         public var scans = 0
         /// Snaps whose `switchCurrent` fails.
         public var failSwitch: Set<SnapName> = []
+        /// How many pidfds may be open at once (`nil`: no limit); beyond it `open` answers
+        /// ``SignalRefusal/exhausted(_:)``, as the real signaller does at the open-files limit.
+        public var handleLimit: Int?
         /// Snaps whose data copy fails.
         public var failCopy: Set<SnapName> = []
-        var handles: [Int32: ProcessIdentity] = [:]
+        /// The pidfds held open: reference -> process.
+        public internal(set) var handles: [Int32: ProcessIdentity] = [:]
         var nextHandle: Int32 = 3
         var jobs: [Int: Job] = [:]
         var nextJob = 0

@@ -194,6 +194,54 @@ import RefreshFakes
         #expect(world.journal == nil)
     }
 
+    /// More processes to stop than pidfds may be held at once: the shutdowns that find no
+    /// descriptor wait, in order, for earlier ones to end, and every process is stopped.
+    @Test func shutdownsWaitForDescriptorsAndAllAreCarriedOut() async throws {
+        var processes = ""
+        for pid in 6000..<6010 { processes += "  - {pid: \(pid), snap: killme, revision: 3, app: k}\n" }
+        let host = FakeHost(scenario: try Scenario(parsing: """
+            version: 1
+            now: 2026-11-27T12:00:00Z
+            snaps:
+              - name: killme
+                current: 3
+                revisions: [3, 4]
+                apps: {k: {}}
+            processes:
+            \(processes)
+            """, file: "host.yaml"))
+        host.with { $0.handleLimit = 3 }
+        let report = try await RefreshEngine(adapters: host.adapters()).apply(try request("killme"), policy: EngineTests.policy, wait: false)
+        #expect(report.exitCode == 0, "\(report.text())")
+        #expect(report.processes.count == 10)
+        #expect(report.processes.allSatisfy { $0.outcome == .killed }, "\(report.text())")
+        #expect((6000..<6010).allSatisfy { !host.world.isRunning(Int32($0)) })
+        #expect(host.world.handles.isEmpty)
+    }
+
+    /// A service with more processes than pidfds may be held at all does not wait forever: it
+    /// starts when nothing else holds one, and the processes without a pidfd are failures,
+    /// still running, never "gone".
+    @Test func aServiceLargerThanTheLimitStartsWithFailuresRatherThanWaitForever() async throws {
+        let host = try host()
+        host.with { world in
+            world.handleLimit = 2
+            for pid: Int32 in [5001, 5002, 5003] {
+                world.start(pid: pid, parent: 5000, exe: "/snap/db/1/bin/db", cgroup: "0::/system.slice/snap.db.db.service")
+            }
+        }
+        let report = try await RefreshEngine(adapters: host.adapters()).apply(try request("db", "killme"), policy: EngineTests.policy, wait: false)
+        let outcomes = Dictionary(uniqueKeysWithValues: report.processes.map { ($0.identity.pid, $0.outcome) })
+        #expect(outcomes[6000] == .killed, "\(report.text())")
+        let db = [5000, 5001, 5002, 5003].compactMap { outcomes[Int32($0)] }
+        #expect(db.count == 4 && !db.contains(.gone), "\(report.text())")
+        // Two got a pidfd and exited; the two without one are failures, still running.
+        #expect(db.filter { $0 == .exited }.count == 2 && db.filter { $0 == .failed }.count == 2, "\(report.text())")
+        let failed = report.processes.filter { $0.outcome == .failed }
+        #expect(failed.allSatisfy { host.world.isRunning($0.identity.pid) && $0.detail.contains("no descriptor is free for it") }, "\(failed)")
+        #expect(report.exitCode == 1, "\(report.text())")
+    }
+
     @Test func thenLeaveRunningLeavesItAndTheRevisionStays() async throws {
         let host = try host()
         host.ignore(pid: 5000, .sigterm)

@@ -20,12 +20,15 @@ public enum SignalRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case protected(String)
     /// The system refused (the reason, with the call that failed).
     case failed(String)
+    /// No descriptor is free for a pidfd now (the open-files limit): it may be opened once
+    /// others are closed. The engine then waits for shutdowns to end before starting more.
+    case exhausted(String)
 
     public var description: String {
         switch self {
         case .gone: return "gone before it was signalled"
         case .protected(let why): return "not signalled: \(why)"
-        case .failed(let why): return "not signalled: \(why)"
+        case .failed(let why), .exhausted(let why): return "not signalled: \(why)"
         }
     }
 }

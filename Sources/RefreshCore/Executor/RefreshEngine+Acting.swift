@@ -37,6 +37,8 @@ extension RefreshEngine {
         var heldRestart: ShutdownMachine.Action?
         /// Said in the report after how it started again (a restart after an abort).
         var restartNote: String?
+        /// Not started yet: no descriptor was free for its pidfds.
+        var waitingForDescriptors = false
         var machine: ShutdownMachine
         var handles: [ProcessIdentity: ProcessHandle] = [:]
         /// Why no handle could be opened for a process (it is there, but cannot be signalled).
@@ -61,23 +63,15 @@ extension RefreshEngine {
         let done = Set(record.work.filter { $0.state == "done" }.map(\.key))
         items.removeAll { done.contains($0.key) }
         guard !items.isEmpty else { return outcome }
-        let clock = adapters.clock
-        let start = clock.now()
+        let start = adapters.clock.now()
+        // Every shutdown starts now, unless no descriptor is left for its pidfds: then it and
+        // those after it wait, in order, for earlier ones to end (``startWaiting(_:_:now:)``).
+        var waiting = false
         for index in items.indices {
-            var gone: [ProcessIdentity] = []
-            var unreachable: [(ProcessIdentity, String)] = []
-            for identity in items[index].machine.plan.processes {
-                switch adapters.signaller.open(identity) {
-                case .success(let handle): items[index].handles[identity] = handle
-                case .failure(.gone): gone.append(identity)
-                case .failure(let refusal):
-                    unreachable.append((identity, refusal.description))
-                    items[index].refusals[identity] = refusal.description
-                }
-            }
-            try feed(&items[index], .start(now: start, gone: gone), &record)
-            for (identity, why) in unreachable where items[index].machine.remaining.contains(identity) {
-                try feed(&items[index], .unreachable(identity, why), &record)
+            if waiting {
+                items[index].waitingForDescriptors = true
+            } else {
+                waiting = try !begin(&items[index], now: start, &record, mayWait: true)
             }
         }
         outcome.keys = Set(items.map(\.key))
@@ -93,6 +87,53 @@ extension RefreshEngine {
             }
         }
         return outcome
+    }
+
+    /// Opens a pidfd for each process of the shutdown and starts it. When no descriptor is
+    /// free (``SignalRefusal/exhausted(_:)``) and `mayWait`, it opens none, marks the item
+    /// waiting and returns false; without `mayWait` such a process is a failure, as any other
+    /// that cannot be reached (never "gone").
+    private func begin(_ item: inout WorkItem, now: MonotonicInstant, _ record: inout JournalRecord, mayWait: Bool) throws(RefreshCoreError) -> Bool {
+        var gone: [ProcessIdentity] = []
+        var unreachable: [(ProcessIdentity, String)] = []
+        var opened: [ProcessIdentity: ProcessHandle] = [:]
+        for identity in item.machine.plan.processes {
+            switch adapters.signaller.open(identity) {
+            case .success(let handle): opened[identity] = handle
+            case .failure(.gone): gone.append(identity)
+            case .failure(.exhausted) where mayWait:
+                for handle in opened.values { adapters.signaller.close(handle) }
+                item.waitingForDescriptors = true
+                return false
+            case .failure(let refusal):
+                unreachable.append((identity, refusal.description))
+                item.refusals[identity] = refusal.description
+            }
+        }
+        item.waitingForDescriptors = false
+        item.handles = opened
+        try feed(&item, .start(now: now, gone: gone), &record)
+        for (identity, why) in unreachable where item.machine.remaining.contains(identity) {
+            try feed(&item, .unreachable(identity, why), &record)
+        }
+        return true
+    }
+
+    /// Closes the pidfds of the shutdowns that need them no more (ended, or holding a restart),
+    /// then starts the waiting ones, in order, while descriptors allow. When none is held and
+    /// one still cannot open its pidfds (it alone has more processes than the limit allows),
+    /// it starts with those processes as failures rather than wait forever.
+    private func startWaiting(_ items: inout [WorkItem], _ record: inout JournalRecord, now: MonotonicInstant) throws(RefreshCoreError) {
+        guard items.contains(where: \.waitingForDescriptors) else { return }
+        for index in items.indices where !items[index].handles.isEmpty && items[index].command == nil
+            && (items[index].machine.isDone || items[index].heldRestart != nil) {
+            for handle in items[index].handles.values { adapters.signaller.close(handle) }
+            items[index].handles = [:]
+        }
+        for index in items.indices where items[index].waitingForDescriptors {
+            let holding = items.contains { !$0.handles.isEmpty }
+            guard try begin(&items[index], now: now, &record, mayWait: holding) else { break }
+        }
     }
 
     /// Starts the restarts an abort held back, now that `current` names the revision each
@@ -126,6 +167,7 @@ extension RefreshEngine {
                 try poll(&items[index], now: now, &record)
             }
             try releaseRestarts(&items, &record)
+            try startWaiting(&items, &record, now: now)
             guard items.contains(where: { (!$0.machine.isDone && $0.heldRestart == nil) || $0.command != nil }) else { break }
             if now.since(lastProgress) >= .seconds(1) {
                 lastProgress = now
@@ -556,6 +598,14 @@ extension RefreshEngine {
             outcome.services.append(ServiceResult(unit: service.unit, action: service.action, outcome: processOutcome, detail: detail))
         }
         for decision in item.decisions {
+            // A process of the shutdown that could not be reached (no pidfd) did not exit with
+            // the others as far as anyone knows: a failure of its own, never "exited".
+            if let why = item.refusals[decision.identity], processOutcome != .failed {
+                outcome.processes.append(ProcessResult(
+                    identity: decision.identity, label: decision.appLabel, action: decision.action, outcome: .failed,
+                    detail: (item.service.map { "with \($0.unit): " } ?? "") + why, aborts: false))
+                continue
+            }
             outcome.processes.append(ProcessResult(
                 identity: decision.identity, label: decision.appLabel, action: decision.action, outcome: processOutcome,
                 detail: item.service.map { "with \($0.unit): \(detail)" } ?? detail, aborts: result == .aborted))

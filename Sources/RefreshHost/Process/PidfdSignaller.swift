@@ -19,6 +19,11 @@ public struct PidfdSignaller: ProcessSignaller {
     /// Descriptors kept free for the journal, the lock, commands and `/proc` reads.
     public static let reservedDescriptors: Int32 = 32
 
+    /// Why a pidfd could not be held: the open-files limit.
+    var tooMany: String {
+        "cannot hold a pidfd for it: the limit on open files (\(openFileLimit), ulimit -n) is too low for this many processes at once; raise the hard limit (for example LimitNOFILE= or ulimit -Hn) and run again"
+    }
+
     public init(proc: String = "/proc") {
         self.proc = proc
         self.protected = PidfdSignaller.engineAndAncestors(proc: proc)
@@ -62,11 +67,13 @@ public struct PidfdSignaller: ProcessSignaller {
         }
         let fd = crs_pidfd_open(pid, 0)
         if fd < 0 {
-            return errno == ESRCH ? .failure(.gone) : .failure(.failed(SystemCallError("pidfd_open", errno: errno).description))
+            let error = errno
+            if error == EMFILE || error == ENFILE { return .failure(.exhausted(tooMany)) }
+            return error == ESRCH ? .failure(.gone) : .failure(.failed(SystemCallError("pidfd_open", errno: error).description))
         }
         if fd > highestPidfd {
             Syscall.close(fd)
-            return .failure(.failed("cannot hold a pidfd for it: the limit on open files (\(openFileLimit), ulimit -n) is too low for this many processes at once; raise the hard limit (for example LimitNOFILE= or ulimit -Hn) and run again"))
+            return .failure(.exhausted(tooMany))
         }
         var buffer: [UInt8] = []
         let count: Int

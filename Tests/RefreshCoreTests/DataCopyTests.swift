@@ -539,6 +539,42 @@ struct DataCopyTests {
         #expect(FileManager.default.fileExists(atPath: work + "/precious/file"))
     }
 
+    /// The store itself looks once more, after moving a plain-directory revision aside where
+    /// no new process can reach it by path: a process that took hold of it after the engine's
+    /// re-check (here: one whose working directory is in it, unknown to the engine) keeps it,
+    /// put back where it was; once that process is gone the revision goes, nothing left aside.
+    @Test func removalLooksForAUserAfterMovingThePlainRevisionAside() throws {
+        let root = try Self.temporaryDirectory("aside")
+        defer { Self.removeTree(root) }
+        let store = try Self.makeHost(root)
+        try Self.check(unlink(root + "/snap/demo/current"), "unlink", "current")
+        try Self.check(symlink("2", root + "/snap/demo/current"), "symlink", "current")
+        let user = Process()
+        user.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        user.arguments = ["300"]
+        user.currentDirectoryURL = URL(fileURLWithPath: root + "/snap/demo/1")
+        try user.run()
+        // SIGKILL: the test runner's blocked SIGTERM is inherited by its children.
+        defer { if user.isRunning { kill(user.processIdentifier, SIGKILL); user.waitUntilExit() } }
+        // Wait until the kernel shows its working directory.
+        for _ in 0..<200 where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(user.processIdentifier)/cwd")) != root + "/snap/demo/1" {
+            usleep(10_000)
+        }
+        do {
+            try store.removeRevision(Self.demo, Self.one)
+            Issue.record("a revision a process uses must not be removed")
+        } catch {
+            #expect(error.code == .inUse)
+            #expect(error.message == "pid \(user.processIdentifier) started using it while gc ran", "\(error)")
+        }
+        #expect(Self.type(root + "/snap/demo/1/meta/snap.yaml") == S_IFREG)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/snap/demo").sorted() == ["1", "2", "current"])
+        kill(user.processIdentifier, SIGKILL)
+        user.waitUntilExit()
+        try store.removeRevision(Self.demo, Self.one)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/snap/demo").sorted() == ["2", "current"])
+    }
+
     @Test func gcKeepsARevisionWithAFileSystemMountedInsideAndSaysWhy() throws {
         let root = try Self.temporaryDirectory("gc-mount")
         defer { Self.removeTree(root) }

@@ -230,15 +230,55 @@ extension FileSystemRevisionStore {
         if let mountPoint = readMountPoints().filter({ $0 == directory || $0.hasPrefix(directory + "/") }).min() {
             throw mountedInside(snap, revision, mountPoint)
         }
+        // Moved aside first, so that no process can reach it by its path any more; then a
+        // process that took hold of it since the engine's re-check (a plain directory is not
+        // kept busy by the kernel as a mount is) is looked for, and if there is one the
+        // revision is put back and kept.
+        let snapDirectory = layout.snapDirectory(snap)
+        let snapFD: Int32
+        switch Syscall.open(snapDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+        case .success(let fd): snapFD = fd
+        case .failure(let error):
+            throw RefreshCoreError(.unsafeHost, "cannot open \(snapDirectory) (it must be a real directory): \(error)", underlying: error)
+        }
+        defer { Syscall.close(snapFD) }
+        let aside = ".\(revision).refreshctl-removing"
+        let asidePath = snapDirectory + "/" + aside
+        guard renameat(snapFD, revision.description, snapFD, aside) == 0 else {
+            if errno == ENOENT { return }
+            throw RefreshCoreError(.io, "cannot move \(directory) aside to remove it: \(SystemCallError("rename", errno: errno))")
+        }
+        if let user = firstUser(of: asidePath) {
+            guard renameat(snapFD, aside, snapFD, revision.description) == 0 else {
+                throw RefreshCoreError(.io, "pid \(user) started using \(snap) revision \(revision) while it was being removed, and it could not be put back from \(asidePath): \(SystemCallError("rename", errno: errno)); move it back by hand (mv \(asidePath) \(directory))")
+            }
+            throw RefreshCoreError(.inUse, "pid \(user) started using it while gc ran")
+        }
         let image = layout.image(snap, revision)
         if unlink(image) != 0 && errno != ENOENT {
-            throw RefreshCoreError(.io, "cannot remove \(image): \(SystemCallError("unlink", errno: errno))")
+            let error = SystemCallError("unlink", errno: errno)
+            _ = renameat(snapFD, aside, snapFD, revision.description)
+            throw RefreshCoreError(.io, "cannot remove \(image): \(error)")
         }
-        switch FileTree.remove(directory, path: directory) {
+        switch FileTree.remove(aside, at: snapFD, path: asidePath) {
         case .success: return
         case .failure(.mountPoint(let mountPoint)): throw mountedInside(snap, revision, mountPoint)
-        case .failure(let error): throw RefreshCoreError(.io, "cannot remove \(directory): \(error)", underlying: error)
+        case .failure(let error): throw RefreshCoreError(.io, "cannot remove \(asidePath): \(error)", underlying: error)
         }
+    }
+
+    /// The first process (PID) whose executable, working directory, root, mapped files or
+    /// (for a process of no snap's app) open files lie in `directory`, by a fresh scan.
+    func firstUser(of directory: String) -> Int32? {
+        let inside = { (path: String) in path == directory || path.hasPrefix(directory + "/") }
+        for process in ProcFileSystemInspector(root: layout.root).scan().processes {
+            let evidence = process.evidence
+            if evidence.exe.map(inside) == true || evidence.cwd.map(inside) == true || evidence.root.map(inside) == true
+                || evidence.maps.contains(where: inside) || evidence.files.contains(where: inside) {
+                return process.identity.pid
+            }
+        }
+        return nil
     }
 
     private func mountedInside(_ snap: SnapName, _ revision: Revision, _ mountPoint: String) -> RefreshCoreError {

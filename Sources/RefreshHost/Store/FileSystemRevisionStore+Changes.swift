@@ -244,9 +244,15 @@ extension FileSystemRevisionStore {
         defer { Syscall.close(snapFD) }
         let aside = ".\(revision).refreshctl-removing"
         let asidePath = snapDirectory + "/" + aside
+        let image = layout.image(snap, revision)
         guard renameat(snapFD, revision.description, snapFD, aside) == 0 else {
-            if errno == ENOENT { return }
-            throw RefreshCoreError(.io, "cannot move \(directory) aside to remove it: \(SystemCallError("rename", errno: errno))")
+            let error = SystemCallError("rename", errno: errno)
+            guard error.errno == ENOENT else { throw RefreshCoreError(.io, "cannot move \(directory) aside to remove it: \(error)") }
+            // No directory (left so by hand): only its image may be left.
+            if unlink(image) != 0 && errno != ENOENT {
+                throw RefreshCoreError(.io, "cannot remove \(image): \(SystemCallError("unlink", errno: errno))")
+            }
+            return
         }
         if let user = firstUser(of: asidePath) {
             guard renameat(snapFD, aside, snapFD, revision.description) == 0 else {
@@ -254,7 +260,6 @@ extension FileSystemRevisionStore {
             }
             throw RefreshCoreError(.inUse, "pid \(user) started using it while gc ran")
         }
-        let image = layout.image(snap, revision)
         if unlink(image) != 0 && errno != ENOENT {
             let error = SystemCallError("unlink", errno: errno)
             _ = renameat(snapFD, aside, snapFD, revision.description)

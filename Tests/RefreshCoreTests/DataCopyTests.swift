@@ -575,6 +575,22 @@ struct DataCopyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/snap/demo").sorted() == ["2", "current"])
     }
 
+    /// A revision whose directory is gone already (removed by hand): its image still goes.
+    @Test func removingARevisionWithoutItsDirectoryRemovesItsImage() throws {
+        let root = try Self.temporaryDirectory("no-dir")
+        defer { Self.removeTree(root) }
+        let store = try Self.makeHost(root)
+        try Self.check(unlink(root + "/snap/demo/current"), "unlink", "current")
+        try Self.check(symlink("2", root + "/snap/demo/current"), "symlink", "current")
+        Self.removeTree(root + "/snap/demo/1")
+        let image = HostLayout(root: root).image(Self.demo, Self.one)
+        try FileManager.default.createDirectory(atPath: (image as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data("hsqs".utf8).write(to: URL(fileURLWithPath: image))
+        try store.removeRevision(Self.demo, Self.one)
+        #expect(Self.type(image) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/snap/demo").sorted() == ["2", "current"])
+    }
+
     @Test func gcKeepsARevisionWithAFileSystemMountedInsideAndSaysWhy() throws {
         let root = try Self.temporaryDirectory("gc-mount")
         defer { Self.removeTree(root) }

@@ -262,6 +262,15 @@ struct UserDataTests {
         try SchemaTests.expectValid(json.out, against: "status.schema.json")
     }
 
+    /// A home's name is shown with its control characters escaped, never sent to the terminal.
+    @Test func aHomeNameWithAControlCharacterIsShownEscaped() throws {
+        let scenario = try Scenario(parsing: "version: 1\nsnaps:\n  - {name: demo, current: 1, revisions: [1]}\n", file: "s.yaml")
+        let status = HostStatus(state: scenario.state, listing: StoreListing(snaps: Array(scenario.state.snaps.values)), retain: 2, names: [])
+            .withUserData { _, _ in ["/home/ev\u{1B}[2Jil"] }
+        #expect(status.text().contains("data of 1 user (/home/ev\\u{1B}[2Jil)"), "\(status.text())")
+        #expect(!status.text().contains("\u{1B}"))
+    }
+
     /// A crash between the system `current` switch and the users' leaves the journal in its
     /// switching phase: `recover` switches again, and every user's link follows (the system's
     /// switch is idempotent). Simulated: a crash right after the journal says "switching", then

@@ -68,6 +68,7 @@ public enum ScenarioWriter {
             out += "services:\n"
             for unit in reported {
                 let main = services[unit]?.mainPID.flatMap { units[unit]!.contains($0) ? $0 : nil }
+                // A unit name is snap.NAME.APP.service of validated names: plain YAML as it is.
                 out += "  \(unit): {main-pid: \(main.map { "\($0)" } ?? "null")}\n"
             }
         }

@@ -161,7 +161,9 @@ public struct HostStatus: Sendable, Hashable {
                 }
                 parts.append(revision.mounted ? "mounted" : "not mounted")
                 if !revision.userData.isEmpty {
-                    parts.append("data of \(revision.userData.count == 1 ? "1 user" : "\(revision.userData.count) users") (\(revision.userData.joined(separator: ", ")))")
+                    // Control characters in a home's name are shown escaped, never sent to the terminal.
+                    let homes = revision.userData.map(PlainText.escaped).joined(separator: ", ")
+                    parts.append("data of \(revision.userData.count == 1 ? "1 user" : "\(revision.userData.count) users") (\(homes))")
                 }
                 let label = "  \(revision.revision)"
                 lines.append(label.padding(toLength: max(label.count + 2, 10), withPad: " ", startingAt: 0) + parts.joined(separator: ", "))

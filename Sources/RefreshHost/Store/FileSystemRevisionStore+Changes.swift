@@ -30,12 +30,7 @@ extension FileSystemRevisionStore {
             throw RefreshCoreError(.unsafeHost, "cannot switch \(snap) to revision \(revision): \(layout.revisionDirectory(snap, revision)) is not an installed revision directory")
         }
         let snapDirectory = layout.snapDirectory(snap)
-        let snapFD: Int32
-        switch Syscall.open(snapDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
-        case .success(let fd): snapFD = fd
-        case .failure(let error):
-            throw RefreshCoreError(.unsafeHost, "cannot open \(snapDirectory) (it must be a real directory): \(error)", underlying: error)
-        }
+        let snapFD = try openSnapDirectory(snap)
         defer { Syscall.close(snapFD) }
         let dataFD = try openDataRoot(snap)
         defer { if let dataFD { Syscall.close(dataFD) } }
@@ -235,12 +230,7 @@ extension FileSystemRevisionStore {
         // kept busy by the kernel as a mount is) is looked for, and if there is one the
         // revision is put back and kept.
         let snapDirectory = layout.snapDirectory(snap)
-        let snapFD: Int32
-        switch Syscall.open(snapDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
-        case .success(let fd): snapFD = fd
-        case .failure(let error):
-            throw RefreshCoreError(.unsafeHost, "cannot open \(snapDirectory) (it must be a real directory): \(error)", underlying: error)
-        }
+        let snapFD = try openSnapDirectory(snap)
         defer { Syscall.close(snapFD) }
         let aside = ".\(revision).refreshctl-removing"
         let asidePath = snapDirectory + "/" + aside
@@ -269,6 +259,17 @@ extension FileSystemRevisionStore {
         case .success: return
         case .failure(.mountPoint(let mountPoint)): throw mountedInside(snap, revision, mountPoint)
         case .failure(let error): throw RefreshCoreError(.io, "cannot remove \(asidePath): \(error)", underlying: error)
+        }
+    }
+
+    /// `ROOT/snap/NAME`, opened without following a symlink: the directory whose entries a
+    /// switch or a removal renames. The caller closes it.
+    private func openSnapDirectory(_ snap: SnapName) throws(RefreshCoreError) -> Int32 {
+        let snapDirectory = layout.snapDirectory(snap)
+        switch Syscall.open(snapDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+        case .success(let fd): return fd
+        case .failure(let error):
+            throw RefreshCoreError(.unsafeHost, "cannot open \(snapDirectory) (it must be a real directory): \(error)", underlying: error)
         }
     }
 
